@@ -1,0 +1,128 @@
+"""struct folio, as far as the model needs it (kernel-model.md §2.1).
+
+Flags are plain attributes (``folio.lru`` is PG_lru).  The refcount is kept
+as a number, as the kernel keeps it; ``mm.refs.holders()`` explains it.
+"""
+
+from __future__ import annotations
+
+GUP_PIN_COUNTING_BIAS = 1024
+"""include/linux/mm.h: what one FOLL_PIN adds to a small folio's refcount."""
+
+FLAG_ORDER = ("lru", "active", "referenced", "unevictable", "mlocked",
+              "swapbacked", "reclaim", "dirty", "writeback")
+"""Page flags shown in traces, in this order."""
+
+LRU_LISTS = ("inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable")
+"""enum lru_list, classic (non-MGLRU) LRU."""
+
+
+class Folio:
+    """One folio: its flags, its references and where it sits."""
+
+    __slots__ = (
+        "name", "order", "kind", "zone", "swapbacked", "in_pagecache", "in_swapcache",
+        "private", "plain_maps", "locked_maps", "refcount", "pincount", "gets",
+        "isolated_by", "alloc_ref", "lru", "active", "referenced", "unevictable",
+        "mlocked", "reclaim", "dirty", "writeback", "locked", "list", "pos",
+        "mlock_count", "freed", "mapping_unevictable",
+    )
+
+    def __init__(self, name: str, kind: str, order: int = 0, zone: str = "normal") -> None:
+        self.name = name
+        self.order = order
+        self.kind = kind                      # 'anon' | 'file' | 'shmem'
+        self.zone = zone                      # 'normal' | 'movable' | 'cma'
+        self.swapbacked = kind != "file"      # anon and shmem
+        self.in_pagecache = kind != "anon"    # file and shmem live in the page cache
+        self.in_swapcache = False
+        self.private = False                  # PG_private
+        self.plain_maps = 0                   # PTE maps in ordinary vmas
+        self.locked_maps = 0                  # PTE maps in VM_LOCKED vmas
+        self.refcount = 0
+        self.pincount = 0                     # FOLL_PIN pins (pages pinned, for a large folio)
+        self.gets = 0                         # plain folio_get()s of the scenario's
+        self.isolated_by: str | None = None   # holds one reference while set
+        self.alloc_ref = 0                    # migration target's allocation reference
+        self.lru = False
+        self.active = False
+        self.referenced = False
+        self.unevictable = False
+        self.mlocked = False
+        self.reclaim = False
+        self.dirty = False
+        self.writeback = False
+        self.locked = False                   # PG_locked (folio lock)
+        self.list: str | None = None          # the LRU list it is linked on
+        self.pos: str | None = None           # 'head' | 'tail' it was last linked at
+        self.mlock_count = 0                  # kept in lru.prev while on the unevictable list
+        self.freed = False
+        self.mapping_unevictable = False      # ramfs / SHM_LOCK: mapping_unevictable()
+
+    # --- derived -----------------------------------------------------------
+
+    @property
+    def nr_pages(self) -> int:
+        """folio_nr_pages()."""
+        return 1 << self.order
+
+    @property
+    def large(self) -> bool:
+        """folio_test_large()."""
+        return self.order > 0
+
+    @property
+    def anon(self) -> bool:
+        """folio_test_anon(): shmem is not anon, though swap-backed."""
+        return self.kind == "anon"
+
+    @property
+    def mapcount(self) -> int:
+        """folio_mapcount(): one per PTE mapping."""
+        return self.plain_maps + self.locked_maps
+
+    @property
+    def cache_refs(self) -> int:
+        """References from the page cache or the swap cache (one per page)."""
+        cached = self.in_swapcache if self.anon else self.in_pagecache
+        return self.nr_pages if cached else 0
+
+    @property
+    def pin_refs(self) -> int:
+        """What the pins add to the refcount (try_grab_folio)."""
+        return self.pincount * (GUP_PIN_COUNTING_BIAS if self.order == 0 else 1)
+
+    def evictable(self) -> bool:
+        """folio_evictable(): neither mlocked nor in an unevictable mapping."""
+        return not self.mlocked and not self.mapping_unevictable
+
+    def expected_ref_count(self) -> int:
+        """folio_expected_ref_count() (v6.16, 86ebd50224c0): cache refs, PG_private
+        (file only) and mappings; never pins, isolation or batch entries."""
+        private = int(self.private) if not self.anon else 0
+        return self.cache_refs + private + self.mapcount
+
+    def lru_list_name(self) -> str:
+        """folio_lru_list(): the list this folio belongs on by its flags."""
+        if self.unevictable:
+            return "unevictable"
+        side = "active" if self.active else "inactive"
+        return f"{side}_{'anon' if self.swapbacked else 'file'}"
+
+    def flags(self) -> tuple[str, ...]:
+        """The set flags, in FLAG_ORDER."""
+        return tuple(f for f in FLAG_ORDER if getattr(self, f))
+
+    def copy(self) -> "Folio":
+        """A copy sharing nothing mutable."""
+        new = Folio.__new__(Folio)
+        for slot in Folio.__slots__:
+            setattr(new, slot, getattr(self, slot))
+        return new
+
+    def key(self) -> tuple:
+        """Everything that makes this folio's state, for hashing and equality."""
+        return tuple(getattr(self, slot) for slot in Folio.__slots__)
+
+    def __repr__(self) -> str:
+        return f"<Folio {self.name} ref={self.refcount} {'|'.join(self.flags())} list={self.list}>"

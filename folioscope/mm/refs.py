@@ -1,0 +1,74 @@
+"""Folio references: folio_get()/folio_put(), freeing, and who holds what
+(kernel-model.md §2.3)."""
+
+from __future__ import annotations
+
+from .context import MM
+from .folio import Folio
+from .lruvec import lruvec_del_folio
+from .state import LRU_BATCHES, State
+
+
+def folio_get(folio: Folio) -> None:
+    """folio_get()."""
+    folio.refcount += 1
+
+
+def folio_put(mm: MM, folio: Folio, n: int = 1) -> None:
+    """folio_put() / folio_put_refs(): the last reference frees the folio."""
+    if folio.refcount < n:
+        raise mm.bug(f"folio_put({folio.name}): refcount {folio.refcount} would go negative "
+                     "(VM_BUG_ON_FOLIO(folio_ref_zero_or_close_to_overflow))")
+    folio.refcount -= n
+    if folio.refcount == 0:
+        __folio_put(mm, folio)
+
+
+def __folio_put(mm: MM, folio: Folio) -> None:
+    """__folio_put(): page_cache_release() takes it off its LRU list, then it is freed."""
+    if folio.list is not None:
+        lruvec_del_folio(mm.state, folio)
+    folio.lru = False
+    folio.active = folio.unevictable = folio.mlocked = False
+    folio.mlock_count = 0
+    folio.freed = True
+    mm.log(f"__folio_put({folio.name}): last reference gone, folio freed")
+
+
+def holders(state: State) -> dict[str, list[tuple[str, int]]]:
+    """For every folio, who holds its references: ``[(holder, count), ...]``.
+
+    The batch entries are found by scanning every CPU's batches, so this is
+    for views and invariant checks, not for the engine's hot path.
+    """
+    batch_refs: dict[str, dict[str, int]] = {name: {} for name in state.folios}
+    for cpu in state.cpus:
+        for batch in LRU_BATCHES:
+            label = f"cpu{cpu.cpu} {batch}"
+            for name in cpu.batches[batch]:
+                slot = batch_refs[name]
+                slot[label] = slot.get(label, 0) + 1
+        for name, tag in cpu.batches["mlock"]:
+            label = f"cpu{cpu.cpu} mlock ({tag})"
+            slot = batch_refs[name]
+            slot[label] = slot.get(label, 0) + 1
+    return {name: _own_holders(f) + list(batch_refs[name].items())
+            for name, f in state.folios.items()}
+
+
+def _own_holders(folio: Folio) -> list[tuple[str, int]]:
+    """The references a folio's own fields account for."""
+    if folio.freed:
+        return []
+    cache = "swap cache" if folio.anon else "page cache"
+    parts = [
+        (cache, folio.cache_refs),
+        ("private", int(folio.private)),
+        ("map", folio.plain_maps),
+        ("map (VM_LOCKED)", folio.locked_maps),
+        (f"isolated ({folio.isolated_by})", 1 if folio.isolated_by else 0),
+        ("pin", folio.pin_refs),
+        ("get", folio.gets),
+        ("migration target", folio.alloc_ref),
+    ]
+    return [(label, n) for label, n in parts if n]

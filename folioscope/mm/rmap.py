@@ -1,0 +1,45 @@
+"""mm/rmap.c: adding and removing a PTE mapping, with the mlock hooks of
+mm/internal.h (mlock_vma_folio(), munlock_vma_folio())."""
+
+from __future__ import annotations
+
+from .context import MM
+from .folio import Folio
+from .mlock import mlock_folio, munlock_folio
+from .refs import folio_get, folio_put
+
+
+def map_folio(mm: MM, cpu: int, folio: Folio, locked: bool) -> None:
+    """A fault maps the folio: the page table's reference, folio_add_*_rmap_pte(),
+    whose mlock_vma_folio() calls mlock_folio() in a VM_LOCKED vma (small
+    folios only: a large one is left for reclaim to find)."""
+    folio_get(folio)
+    if locked:
+        folio.locked_maps += 1
+    else:
+        folio.plain_maps += 1
+    vma = "a VM_LOCKED vma" if locked else "a vma"
+    mm.log(f"folio_add_rmap_pte({folio.name}): mapped in {vma}, mapcount {folio.mapcount}")
+    if locked:
+        if folio.large:
+            mm.log(f"mlock_vma_folio({folio.name}): large folio — left to reclaim")
+        else:
+            mlock_folio(mm, cpu, folio)
+
+
+def unmap_folio(mm: MM, cpu: int, folio: Folio, locked: bool) -> None:
+    """Zap one mapping: folio_remove_rmap_pte(), whose munlock_vma_folio()
+    calls munlock_folio() for a VM_LOCKED vma, then the page table's
+    reference is dropped (after the TLB flush)."""
+    if locked and not folio.locked_maps or not locked and not folio.plain_maps:
+        kind = "VM_LOCKED " if locked else ""
+        raise mm.bug(f"folio_remove_rmap_pte({folio.name}): no {kind}mapping to remove "
+                     "(mapcount underflow)")
+    if locked:
+        folio.locked_maps -= 1
+    else:
+        folio.plain_maps -= 1
+    mm.log(f"folio_remove_rmap_pte({folio.name}): mapcount {folio.mapcount}")
+    if locked:
+        munlock_folio(mm, cpu, folio)
+    folio_put(mm, folio)

@@ -1,0 +1,38 @@
+"""mm/vmscan.c: LRU isolation and putback (kernel-model.md §7)."""
+
+from __future__ import annotations
+
+from .context import MM
+from .folio import Folio
+from .lruvec import lruvec_del_folio
+from .refs import folio_get, folio_put
+from .swap import folio_add_lru
+
+
+def folio_isolate_lru(mm: MM, folio: Folio, isolator: str) -> bool:
+    """folio_isolate_lru(): test-and-clear PG_lru, take a reference, unlink.
+    PG_active and PG_unevictable stay (and, on the unevictable list, the
+    mlock_count in lru.prev, which lruvec_del_folio() leaves alone)."""
+    f = folio.name
+    if not folio.lru:
+        mm.log(f"folio_isolate_lru({f}): PG_lru clear — not isolated")
+        return False
+    folio.lru = False
+    folio_get(folio)
+    was_on = folio.list
+    lruvec_del_folio(mm.state, folio)
+    folio.isolated_by = isolator
+    mm.log(f"folio_isolate_lru({f}): taken off {was_on} (refcount {folio.refcount})")
+    return True
+
+
+def folio_putback_lru(mm: MM, cpu: int, folio: Folio) -> None:
+    """folio_putback_lru(): folio_add_lru() then drop the isolation reference.
+    The folio is not back on a list until this CPU's lru_add batch is drained."""
+    if not folio.isolated_by:
+        raise mm.bug(f"folio_putback_lru({folio.name}): not isolated "
+                     "(its folio_put would drop a reference nobody took)")
+    with mm.call(f"folio_putback_lru({folio.name})"):
+        folio.isolated_by = None
+        folio_add_lru(mm, cpu, folio)
+        folio_put(mm, folio)

@@ -1,0 +1,184 @@
+"""A trace: what happened at each step of a scenario, and the state after it.
+
+The state is kept *flat*: a dict from a dotted key to an immutable value
+(see ``docs/trace-format.md``)::
+
+    folio.F1.refcount      -> 3
+    folio.F1.flags         -> ('lru', 'mlocked', 'unevictable')
+    folio.F1.holders       -> (('page cache', 1), ('map (VM_LOCKED)', 1), ('cpu1 mlock (lru)', 1))
+    cpu1.mlock             -> ('F1:lru',)
+    list.unevictable       -> ('F1',)
+    stats.drain_all_calls  -> 0
+
+Each step stores only its changes (key, old, new).  Full copies of the state
+are kept every ``CHECKPOINT_EVERY`` steps, so ``state_at(k)`` walks at most
+that many steps' changes, forwards or backwards, and never re-runs the model.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+CHECKPOINT_EVERY = 256
+
+FlatState = dict[str, object]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One key of the flat state that a step changed (None: absent)."""
+
+    key: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True)
+class ExpectOutcome:
+    """An ``expect`` evaluated after a step."""
+
+    line: int
+    text: str
+    ok: bool
+    expected: str
+    actual: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One executed operation (step 0 is the declared initial state)."""
+
+    index: int
+    line: int
+    column: int
+    cpu: int | None
+    op: str
+    args: tuple[str, ...]
+    text: str
+    result: str
+    detail: str
+    events: tuple[str, ...]
+    changes: tuple[Change, ...]
+    expects: tuple[ExpectOutcome, ...] = ()
+
+    @property
+    def headline(self) -> str:
+        """``cpu1 gup_longterm F1 → ENOMEM``."""
+        return f"{self.text} → {self.result}" if self.index else self.text
+
+
+@dataclass
+class Trace:
+    """All steps of one run of a scenario under one variant."""
+
+    path: str
+    source: str
+    title: str | None
+    variant: str
+    cpus: int
+    steps: list[Step] = field(default_factory=list)
+    _checkpoints: dict[int, FlatState] = field(default_factory=dict, repr=False)
+    _checkpoint_index: list[int] = field(default_factory=list, repr=False)
+    _final: FlatState = field(default_factory=dict, repr=False)
+
+    # --- building ---------------------------------------------------------
+
+    def start(self, initial: FlatState, step0: Step) -> None:
+        """Record the declared state as step 0."""
+        self.steps = [step0]
+        self._final = dict(initial)
+        self._checkpoints = {0: dict(initial)}
+        self._checkpoint_index = [0]
+
+    def append(self, step: Step) -> None:
+        """Record a step whose changes lead from the last state to the next."""
+        apply_changes(self._final, step.changes)
+        self.steps.append(step)
+        if step.index % CHECKPOINT_EVERY == 0:
+            self._checkpoints[step.index] = dict(self._final)
+            self._checkpoint_index.append(step.index)
+
+    def add_expects(self, outcomes: Iterable[ExpectOutcome]) -> None:
+        """Attach evaluated expectations to the most recent step."""
+        last = self.steps[-1]
+        self.steps[-1] = _with_expects(last, last.expects + tuple(outcomes))
+
+    # --- reading ----------------------------------------------------------
+
+    def __len__(self) -> int:
+        """Number of steps, step 0 included."""
+        return len(self.steps)
+
+    @property
+    def last(self) -> int:
+        """Index of the last step."""
+        return len(self.steps) - 1
+
+    def final_state(self) -> FlatState:
+        """The state after the last step (a copy)."""
+        return dict(self._final)
+
+    def state_at(self, index: int) -> FlatState:
+        """The state after step ``index``: nearest checkpoint, then changes."""
+        if not 0 <= index <= self.last:
+            raise IndexError(f"step {index} not in 0..{self.last}")
+        if index == self.last:
+            return dict(self._final)
+        pos = bisect.bisect_right(self._checkpoint_index, index) - 1
+        below = self._checkpoint_index[pos]
+        above = below + CHECKPOINT_EVERY
+        if above <= self.last and above - index < index - below and above in self._checkpoints:
+            state = dict(self._checkpoints[above])
+            for k in range(above, index, -1):
+                revert_changes(state, self.steps[k].changes)
+            return state
+        state = dict(self._checkpoints[below])
+        for k in range(below + 1, index + 1):
+            apply_changes(state, self.steps[k].changes)
+        return state
+
+    def expectations(self) -> Iterator[tuple[Step, ExpectOutcome]]:
+        """Every evaluated expectation with the step it follows."""
+        for step in self.steps:
+            for outcome in step.expects:
+                yield step, outcome
+
+    @property
+    def failed(self) -> list[ExpectOutcome]:
+        """Expectations that did not hold."""
+        return [o for _, o in self.expectations() if not o.ok]
+
+
+def _with_expects(step: Step, expects: tuple[ExpectOutcome, ...]) -> Step:
+    return Step(step.index, step.line, step.column, step.cpu, step.op, step.args,
+                step.text, step.result, step.detail, step.events, step.changes, expects)
+
+
+def diff_states(old: FlatState, new: FlatState) -> tuple[Change, ...]:
+    """Changes that turn ``old`` into ``new`` (keys in ``new``'s order)."""
+    changes = [Change(k, old.get(k), v) for k, v in new.items() if old.get(k, _MISSING) != v]
+    changes += [Change(k, v, None) for k, v in old.items() if k not in new]
+    return tuple(changes)
+
+
+_MISSING = object()
+
+
+def apply_changes(state: FlatState, changes: Iterable[Change]) -> None:
+    """Move ``state`` one step forwards."""
+    for c in changes:
+        if c.new is None:
+            state.pop(c.key, None)
+        else:
+            state[c.key] = c.new
+
+
+def revert_changes(state: FlatState, changes: Iterable[Change]) -> None:
+    """Move ``state`` one step backwards."""
+    for c in changes:
+        if c.old is None:
+            state.pop(c.key, None)
+        else:
+            state[c.key] = c.old
