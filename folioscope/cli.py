@@ -1,0 +1,184 @@
+"""The command line: argument parsing and exit codes only.
+
+Exit status: 0 the scenario ran and every expectation held; 1 an
+expectation failed; 2 the input or the command line is wrong.
+Only ``play`` imports Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+from . import __version__
+
+EXAMPLES = """\
+examples:
+  folioscope play                                   Will Deacon's pin failure, step by step
+  folioscope play scenarios/b3-hugh-mlock-missed.fs --kernel v6.11
+  folioscope trace scenarios/b2-will-deacon-pin-failure.fs --kernel v6.11
+  folioscope trace my.fs --format json -o my.json   save a trace for `play --trace`
+  folioscope compare scenarios/b2-will-deacon-pin-failure.fs
+  folioscope variants
+
+exit status: 0 ok, 1 an expectation failed, 2 bad input or usage
+"""
+
+
+class UsageError(Exception):
+    """A command-line mistake: printed as `folioscope: error: …`, exit 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="folioscope",
+        description="See what Linux mm does with per-CPU folio batches, mlock batches "
+                    "and FOLL_LONGTERM pins: run a scenario on a model of the kernel.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"folioscope {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    trace = sub.add_parser("trace", help="print the golden trace of a scenario",
+                           description="Run a scenario and print what the kernel did, step by step.")
+    trace.add_argument("file", metavar="FILE", help="a scenario (.fs)")
+    trace.add_argument("--kernel", metavar="V", help="the variant to model (overrides the file's `kernel`)")
+    trace.add_argument("--format", choices=("text", "json"), default="text")
+    trace.add_argument("-o", "--output", metavar="PATH", help="write the trace here instead of stdout")
+    trace.add_argument("--force", action="store_true", help="let -o overwrite an existing file")
+
+    compare = sub.add_parser("compare", help="run a scenario under every variant, one table",
+                             description="Run a scenario under several variants and show where they differ.")
+    compare.add_argument("file", metavar="FILE", help="a scenario (.fs)")
+    compare.add_argument("--kernel", metavar="A,B,…", help="only these variants (comma-separated)")
+
+    sub.add_parser("variants", help="list the kernel variants",
+                   description="List the kernel variants with their defining commits.")
+
+    play = sub.add_parser("play", help="replay a scenario in the terminal UI",
+                          description="Step through a scenario (default: Will Deacon's pin failure).")
+    play.add_argument("file", metavar="FILE", nargs="?", help="a scenario (.fs); default: the bundled B2")
+    play.add_argument("--kernel", metavar="V", help="the variant to model")
+    play.add_argument("--trace", metavar="JSON", help="open a saved JSON trace instead of a scenario")
+    play.add_argument("--step", type=int, default=0, metavar="K", help="open at step K")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    from .dsl.errors import ScenarioError
+
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as err:
+        print(err.render(), file=sys.stderr)
+        return 2
+    except UsageError as err:
+        print(f"folioscope: error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+def _check_variant(name: str | None) -> str | None:
+    from .mm.variants import VARIANT_NAMES
+
+    if name is None or name in VARIANT_NAMES:
+        return name
+    close = difflib.get_close_matches(name, VARIANT_NAMES, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise UsageError(f"unknown kernel variant '{name}'{hint}; "
+                     f"known: {', '.join(VARIANT_NAMES)}")
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from .replay import load_trace
+    from .views import json_trace, text
+
+    trace = load_trace(args.file, _check_variant(args.kernel))
+    out = json_trace.dump(trace) if args.format == "json" else text.render(trace)
+    if args.output:
+        _write_new(Path(args.output), out, args.force)
+    else:
+        sys.stdout.write(out)
+    if trace.failed:
+        sys.stderr.write(text.failure_report(trace))
+        return 1
+    return 0
+
+
+def _write_new(path: Path, content: str, force: bool) -> None:
+    """Write ``content``; an existing file is kept unless ``--force``."""
+    if path.exists() and not force:
+        raise UsageError(f"{path} exists; not overwriting it (use --force)")
+    try:
+        path.write_text(content, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror}") from None
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .dsl import parse_file
+    from .mm.variants import VARIANT_NAMES
+    from .replay import run_scenario
+    from .views import compare
+
+    names = VARIANT_NAMES
+    if args.kernel:
+        names = tuple(_check_variant(n.strip()) for n in args.kernel.split(",") if n.strip())
+        if not names:
+            raise UsageError("--kernel needs at least one variant")
+    scenario = parse_file(args.file)
+    traces = [run_scenario(scenario, name) for name in names]
+    sys.stdout.write(compare.render(traces))
+    return 0
+
+
+def cmd_variants(args: argparse.Namespace) -> int:
+    from .mm.variants import DEFAULT_VARIANT, VARIANTS
+
+    width = max(len(name) for name in VARIANTS)
+    for name, v in VARIANTS.items():
+        default = "  (default)" if name == DEFAULT_VARIANT else ""
+        print(f"{name.ljust(width)}  {v.letter.ljust(2)}  {v.summary}{default}")
+        print(f"{''.ljust(width)}      {v.commits}")
+    return 0
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    from .replay.source import SavedTraceSource, ScenarioSource
+    from .resources import default_scenario
+
+    if args.trace:
+        if args.file or args.kernel:
+            raise UsageError("--trace opens a saved trace: give no FILE and no --kernel")
+        source = _open_saved(args.trace)
+    else:
+        path = args.file or str(default_scenario())
+        source = ScenarioSource(path, _check_variant(args.kernel))
+    trace = source.build()
+    from .tui.app import run   # Textual only now, once the input is known good
+
+    return run(source, trace, start_step=max(0, min(args.step, trace.last)))
+
+
+def _open_saved(path: str):
+    from .replay.source import SavedTraceSource
+    from .views.json_trace import TraceFormatError
+
+    try:
+        return SavedTraceSource.open(path)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"{path}: cannot read it: {err}") from None
+    except TraceFormatError as err:
+        raise UsageError(f"{path}: {err}") from None
+
+
+COMMANDS = {"trace": cmd_trace, "compare": cmd_compare, "variants": cmd_variants, "play": cmd_play}

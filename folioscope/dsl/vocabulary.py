@@ -1,0 +1,237 @@
+"""The words of the scenario language.
+
+The grammar (``grammar/folioscope.lark``) only knows the keywords that start a
+statement; every other word (operations, attributes, fields, flags, batch
+names, values) is a NAME that the parser checks against the tables here.  That
+is what lets an error say ``unknown operation 'mlok'`` and suggest ``mlock``.
+The interpreter may read these tables too (``OPS`` for argument shapes,
+``BATCHES``, ``FLAGS``...), but it must not import anything else from
+``folioscope.dsl`` except the AST and errors.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from folioscope.mm.variants import DEFAULT_VARIANT, VARIANT_NAMES
+
+# --- limits -------------------------------------------------------------------
+
+MIN_CPUS = 1
+"""Fewest CPUs ``cpus N`` accepts."""
+MAX_CPUS = 64
+"""Most CPUs ``cpus N`` accepts."""
+DEFAULT_CPUS = 2
+"""CPUs online when the file has no ``cpus`` line."""
+MAX_ORDER = 9
+"""Largest ``order=N`` (a 2 MiB folio with 4 KiB pages)."""
+MAX_MAPPINGS = 1024
+"""Largest ``mapped=N`` / ``locked=N``."""
+MAX_REPEAT = 1_000_000
+"""Largest ``repeat N``."""
+MAX_STEPS = 10_000_000
+"""Most steps (operations on one folio, and expectations) a file may run once
+every ``repeat`` is expanded."""
+MAX_RANGE = 10_000
+"""Most folios one range ``F1..FN`` may name."""
+MAX_REPEAT_DEPTH = 16
+"""Deepest nesting of ``repeat`` blocks."""
+MAX_NUMBER = 2**31 - 1
+"""Largest number an expectation may compare with."""
+MAX_SOURCE_BYTES = 1 << 20
+"""Largest scenario file (1 MiB); long runs are written with ``repeat``."""
+
+# --- header -------------------------------------------------------------------
+
+HEADER_WORDS = ("title", "kernel", "cpus")
+"""Header statements: at most once each, before the first operation."""
+VARIANTS = VARIANT_NAMES
+"""Kernel variants, as written after ``kernel`` and ``@``."""
+DEFAULT_KERNEL = DEFAULT_VARIANT
+"""The variant used when neither the file nor the command line names one."""
+
+STATEMENT_WORDS = ("folio", "expect", "repeat", "drain", "title", "kernel", "cpus")
+"""Keywords that start a statement (besides ``cpuN``)."""
+RESERVED_NAMES = frozenset(STATEMENT_WORDS) | {"stats", "result", "all", "has", "lacks"}
+"""Words that cannot name a folio (nor can ``cpuN``)."""
+
+# --- folios -------------------------------------------------------------------
+
+KINDS = ("anon", "file", "shmem")
+"""Folio kinds; the first word after the folio name."""
+ZONES = ("normal", "movable", "cma")
+"""Values of ``zone=`` and of the ``zone`` field."""
+
+
+@dataclass(frozen=True)
+class AttrSpec:
+    """One attribute of a ``folio`` declaration."""
+
+    name: str
+    """The word users write."""
+    value: str | None
+    """``None`` for a bare word, ``"int"`` for ``name=N``, ``"zone"`` for ``zone=Z``."""
+    doc: str
+    """One line for docs and hints."""
+    low: int = 0
+    """Smallest value (``int`` attributes)."""
+    high: int = 0
+    """Largest value (``int`` attributes)."""
+
+
+FOLIO_ATTRS: dict[str, AttrSpec] = {a.name: a for a in (
+    AttrSpec("order", "int", "large folio of 2^N pages when N > 0", 0, MAX_ORDER),
+    AttrSpec("zone", "zone", "normal, movable or cma (movable and cma are not longterm-pinnable)"),
+    AttrSpec("mapped", "int", "N mappings in ordinary vmas", 0, MAX_MAPPINGS),
+    AttrSpec("locked", "int", "N mappings in VM_LOCKED vmas", 0, MAX_MAPPINGS),
+    AttrSpec("unmlocked", None, "with locked=N: PG_mlocked clear, on the list inactive/active says"),
+    AttrSpec("inactive", None, "starts on the inactive list (the default)"),
+    AttrSpec("active", None, "starts on the active list"),
+    AttrSpec("new", None, "freshly allocated: on no LRU list, PG_lru clear"),
+    AttrSpec("nolru", None, "never put on an LRU (a driver's page); implies new"),
+    AttrSpec("referenced", None, "PG_referenced set"),
+    AttrSpec("dirty", None, "PG_dirty set"),
+    AttrSpec("writeback", None, "PG_writeback set"),
+    AttrSpec("swapcache", None, "in the swap cache (anon only): one more reference"),
+    AttrSpec("private", None, "PG_private: one more reference"),
+)}
+"""Attributes of ``folio``, by name."""
+
+# --- operations ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """The argument shape of one operation."""
+
+    name: str
+    """The word users write after ``cpuN``."""
+    folios: str
+    """``"none"``, ``"one"`` (one folio or one range: a step per folio) or
+    ``"many"`` (one or more folios and ranges, all in one call)."""
+    kernel: str
+    """The kernel function it models, for docs."""
+    flags: tuple[str, ...] = ()
+    """Bare words allowed after the folios."""
+    batch: bool = False
+    """Takes a batch name (``flush``)."""
+
+
+OPS: dict[str, OpSpec] = {o.name: o for o in (
+    OpSpec("add_lru", "one", "folio_add_lru"),
+    OpSpec("mark_accessed", "one", "folio_mark_accessed"),
+    OpSpec("activate", "one", "folio_activate"),
+    OpSpec("deactivate", "one", "folio_deactivate"),
+    OpSpec("deactivate_file", "one", "deactivate_file_folio"),
+    OpSpec("lazyfree", "one", "folio_mark_lazyfree"),
+    OpSpec("rotate", "one", "folio_rotate_reclaimable"),
+    OpSpec("mlock", "one", "mlock_folio"),
+    OpSpec("mlock_new", "one", "mlock_new_folio"),
+    OpSpec("munlock", "one", "munlock_folio"),
+    OpSpec("sys_mlock", "many", "the mlock() syscall"),
+    OpSpec("sys_munlock", "many", "the munlock() syscall"),
+    OpSpec("map", "one", "add a mapping (rmap); with locked, into a VM_LOCKED vma", ("locked",)),
+    OpSpec("unmap", "one", "remove a mapping; with locked, from a VM_LOCKED vma", ("locked",)),
+    OpSpec("get", "one", "folio_get"),
+    OpSpec("put", "one", "folio_put"),
+    OpSpec("isolate", "one", "folio_isolate_lru"),
+    OpSpec("putback", "one", "folio_putback_lru"),
+    OpSpec("gup_longterm", "many", "pin_user_pages(FOLL_LONGTERM)", ("touch", "write")),
+    OpSpec("pin", "one", "a FOLL_PIN pin without FOLL_LONGTERM"),
+    OpSpec("unpin", "one", "unpin_user_page"),
+    OpSpec("drain", "none", "lru_add_drain; with all, lru_add_drain_all", ("all",)),
+    OpSpec("flush", "none", "process one batch now", batch=True),
+    OpSpec("lru_cache_disable", "none", "lru_cache_disable"),
+    OpSpec("lru_cache_enable", "none", "lru_cache_enable"),
+)}
+"""Operations by the word users write.  ``cpuN drain all`` becomes the AST
+operation ``drain_all``."""
+
+OP_NAMES: tuple[str, ...] = tuple(OPS) + ("drain_all",)
+"""Every ``Op.name`` the parser produces."""
+
+OPS_EXPECTED = "an operation such as add_lru, mlock, gup_longterm, drain"
+"""How errors describe the word after ``cpuN``."""
+
+# --- batches ------------------------------------------------------------------
+
+BATCHES = ("lru_add", "lru_move_tail", "lru_deactivate_file", "lru_deactivate",
+           "lru_lazyfree", "lru_activate", "mlock")
+"""Per-CPU batches: ``cpuN flush BATCH`` and ``expect cpuN.BATCH == [...]``."""
+MLOCK_TAGS = ("lru", "new", "munlock")
+"""Tags of mlock batch entries: ``[F1:lru, F2:new, F3:munlock]``."""
+
+# --- expectations -------------------------------------------------------------
+
+LIST_NAMES = ("inactive_anon", "active_anon", "inactive_file", "active_file",
+              "unevictable", "none")
+"""Values of the ``list`` field."""
+POSITIONS = ("head", "tail", "none")
+"""Values of the ``pos`` field."""
+BOOLEANS = ("true", "false")
+"""Values of the ``freed`` field."""
+
+FOLIO_FIELDS: dict[str, tuple[str, ...] | None] = {
+    "refcount": None,
+    "mapcount": None,
+    "pincount": None,
+    "mlock_count": None,
+    "list": LIST_NAMES,
+    "pos": POSITIONS,
+    "order": None,
+    "zone": ZONES,
+    "freed": BOOLEANS,
+}
+"""Fields of ``expect F.FIELD``: ``None`` for a number, else the allowed words."""
+
+FLAGS = ("lru", "active", "referenced", "unevictable", "mlocked", "swapbacked",
+         "reclaim", "dirty", "writeback", "isolated")
+"""Flags of ``expect F has ...`` / ``expect F lacks ...``."""
+
+STATS: dict[str, str] = {
+    "drain_all_calls": "int",
+    "drain_all_cpus": "int",
+    "drain_all_work": "work",
+    "local_drains": "int",
+    "gup_attempts": "int",
+}
+"""Statistics of ``expect stats.NAME``: ``int`` or ``work`` (a list per call of CPU lists)."""
+
+RESULTS = ("ok", "refused", "EBUSY", "ENOMEM", "LIVELOCK", "BUG")
+"""Values of ``expect result == R``."""
+
+COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+"""Comparisons for numbers."""
+EQUALITY = ("==", "!=")
+"""Comparisons for everything that is not a number."""
+
+
+def suggest(word: str, vocabulary, n: int = 1) -> list[str]:
+    """The closest words of ``vocabulary`` to ``word`` (case-insensitive),
+    for ``did you mean`` hints."""
+    if not word or len(word) > 40:
+        return []
+    words = list(dict.fromkeys(vocabulary))
+    exact = [w for w in words if w.lower() == word.lower() and w != word]
+    if exact:
+        return exact[:n]
+    lowered = {}
+    for w in words:
+        lowered.setdefault(w.lower(), w)
+    found = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)
+    return [lowered[f] for f in found]
+
+
+def did_you_mean(word: str, vocabulary) -> str | None:
+    """``did you mean 'X'?`` for the closest word, or None."""
+    found = suggest(word, vocabulary)
+    return f"did you mean '{found[0]}'?" if found else None
+
+
+def one_of(words, conj: str = "or") -> str:
+    """``a, b or c``."""
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {conj} " + words[-1]

@@ -1,0 +1,30 @@
+title "v6.17's refcount trigger always drains for a small folio"
+# Hugh Dickins's 98c6d259319e/a09a8a1fbb37 (v6.17) drain when the refcount is
+# not folio_expected_ref_count() + 1. collect_longterm_unpinnable_folios()
+# runs with the pins held, and a small folio's pin adds 1024, so the test
+# always fails: every FOLL_LONGTERM pin of a movable small folio drains the
+# local batches and then every CPU with anything pending, however unrelated
+# (kernel-model.md §0.3.5; David Hildenbrand: "any raised reference will make
+# us now flush all remote LRU caches"). Later mm-tree patches compare with
+# expected + pin refs ("mm/gup: fix always draining LRU caches in
+# collect_longterm_unpinnable_folios()"), not modelled here.
+kernel v6.17
+cpus 2
+
+folio F anon zone=movable            # mapped, on inactive_anon, nothing queued anywhere
+folio N anon new                     # an unrelated new folio...
+cpu1 add_lru N                       # ...waiting in cpu1's lru_add
+cpu0 gup_longterm F
+expect result == ok
+expect F.freed == true
+expect F'.pincount == 1
+# v6.17 and later: a local drain (nothing on cpu0), then lru_add_drain_all()
+expect stats.drain_all_work == [[cpu1]] @ v6.17 v6.18 hugh-portmanteau
+expect cpu1.lru_add == [] @ v6.17 v6.18 hugh-portmanteau
+expect N.list == inactive_anon @ v6.17 v6.18 hugh-portmanteau
+expect stats.local_drains == 1 @ v6.17 hugh-portmanteau hugh-suggestion
+expect stats.local_drains == 2 @ v6.18          # plus lru_add_drain_all's local-first drain
+# before: PG_lru was set, so no drain at all
+expect stats.drain_all_calls == 0 @ v5.18 v6.9 v6.11 v6.14 will-v1 hugh-suggestion
+expect stats.local_drains == 0 @ v5.18 v6.9 v6.11 v6.14 will-v1
+expect cpu1.lru_add == [N] @ v5.18 v6.9 v6.11 v6.14 will-v1 hugh-suggestion
