@@ -31,6 +31,9 @@ class Checker:
         """Builds a positioned ScenarioError for this file."""
         self.declared: dict[str, Pos] = {}
         """Folio names declared so far, with the declaration's position."""
+        self.declared_later: dict[str, Pos] = {}
+        """Every name a declaration of the file starts with (range ends too),
+        filled in before the walk, for hints."""
         self.cpus = DEFAULT_CPUS
         """CPUs online as far as the file has said."""
         self.cpus_pos: Pos | None = None
@@ -60,7 +63,8 @@ class Checker:
         first = self.declared.get(name)
         if first is not None:
             raise self.fail(pos, f"folio '{name}' is declared twice",
-                            hint=f"it was first declared at line {first.line}")
+                            hint=(f"it was first declared at line {first.line}" if first.line != pos.line
+                                  else f"it was first declared at column {first.column} of this line"))
         self.declared[name] = pos
 
     def use_folio(self, name: str, pos: Pos, within: str | None = None) -> None:
@@ -73,7 +77,10 @@ class Checker:
         if _CPU_WORD.fullmatch(name):
             raise self.fail(pos, f"'{name}' is a CPU, not a folio{where}",
                             expected="a folio name such as F1")
+        later = self.declared_later.get(base)
         hint = did_you_mean(base, self.declared)
+        if later is not None and (later.line, later.column) > (pos.line, pos.column):
+            hint = f"{base} is declared at line {later.line}, after this use; move the declaration up"
         if base != name:
             message = f"folio '{name}' is not declared{where}: '{name}' is migrated from {base}, and {base} is not declared"
         else:

@@ -134,4 +134,6 @@ def show(text: str, limit: int = 40) -> str:
     if len(text) > limit:
         text = text[:limit] + "…"
     shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    if "'" in shown and '"' not in shown:
+        return f'"{shown}"'
     return f"'{shown}'"

@@ -39,8 +39,14 @@ MAX_REPEAT_DEPTH = 16
 """Deepest nesting of ``repeat`` blocks."""
 MAX_NUMBER = 2**31 - 1
 """Largest number an expectation may compare with."""
-MAX_SOURCE_BYTES = 1 << 20
-"""Largest scenario file (1 MiB); long runs are written with ``repeat``."""
+MAX_SOURCE_BYTES = 128 * 1024
+"""Largest scenario file (128 KiB, some 10,000 statements: Lark parses them in
+about a second), so that no input keeps the parser busy for long.  Long runs
+are written with ``repeat`` and ranges."""
+PRESCAN_BYTES = 16 * 1024
+"""Files larger than this are first scanned for characters that are never
+valid (outside comments and strings), so that garbage far down a big file is
+reported at once instead of after parsing everything above it."""
 
 # --- header -------------------------------------------------------------------
 
@@ -53,8 +59,10 @@ DEFAULT_KERNEL = DEFAULT_VARIANT
 
 STATEMENT_WORDS = ("folio", "expect", "repeat", "drain", "title", "kernel", "cpus")
 """Keywords that start a statement (besides ``cpuN``)."""
-RESERVED_NAMES = frozenset(STATEMENT_WORDS) | {"stats", "result", "all", "has", "lacks"}
-"""Words that cannot name a folio (nor can ``cpuN``)."""
+RESERVED_NAMES = frozenset(STATEMENT_WORDS) | {"stats", "result", "all", "has", "lacks",
+                                               "locked", "touch", "write"}
+"""Words that cannot name a folio (nor can ``cpuN``): keywords, the subjects
+``stats`` and ``result``, ``has``/``lacks``, and the operation flags."""
 
 # --- folios -------------------------------------------------------------------
 

@@ -114,7 +114,8 @@ class Folio:
         return tuple(f for f in FLAG_ORDER if getattr(self, f))
 
     def copy(self) -> "Folio":
-        """A copy sharing nothing mutable."""
+        """A copy sharing nothing mutable (replaced below by a generated,
+        faster version: snapshots are on the explorer's hot path)."""
         new = Folio.__new__(Folio)
         for slot in Folio.__slots__:
             setattr(new, slot, getattr(self, slot))
@@ -126,3 +127,18 @@ class Folio:
 
     def __repr__(self) -> str:
         return f"<Folio {self.name} ref={self.refcount} {'|'.join(self.flags())} list={self.list}>"
+
+
+def _generate_fast_methods() -> None:
+    """Straight-line copy() and key(): several times faster than the loops."""
+    assign = "\n".join(f"    new.{s} = self.{s}" for s in Folio.__slots__)
+    fields = ", ".join(f"self.{s}" for s in Folio.__slots__)
+    source = (f"def copy(self):\n    new = _new(Folio)\n{assign}\n    return new\n"
+              f"def key(self):\n    return ({fields},)\n")
+    namespace: dict = {"Folio": Folio, "_new": object.__new__}
+    exec(source, namespace)
+    Folio.copy = namespace["copy"]
+    Folio.key = namespace["key"]
+
+
+_generate_fast_methods()

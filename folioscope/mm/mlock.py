@@ -25,6 +25,9 @@ def mlock_folio(mm: MM, cpu: int, folio: Folio) -> None:
 def mlock_new_folio(mm: MM, cpu: int, folio: Folio) -> None:
     """mlock_new_folio(): a new folio faulted into a VM_LOCKED vma goes here
     instead of folio_add_lru(); queue (folio, NEW_FOLIO)."""
+    from .swap import mark_insertion_hazard
+
+    mark_insertion_hazard(mm, folio)
     folio.mlocked = True
     _queue(mm, cpu, folio, "new", f"mlock_new_folio({folio.name}): PG_mlocked set")
 

@@ -66,7 +66,8 @@ class Stats:
 class State:
     """Everything an operation reads or writes."""
 
-    __slots__ = ("folios", "cpus", "lists", "stats", "lru_disable_count", "successor")
+    __slots__ = ("folios", "cpus", "lists", "stats", "lru_disable_count", "successor",
+                 "hazard")
 
     def __init__(self, ncpus: int) -> None:
         self.folios: dict[str, Folio] = {}
@@ -75,6 +76,9 @@ class State:
         self.stats = Stats()
         self.lru_disable_count = 0
         self.successor: dict[str, str] = {}   # F -> F' after a successful migration
+        self.hazard = False
+        """An entry was queued that may BUG when flushed (a folio linked twice):
+        from then on every operation keeps a backup to undo to."""
 
     def clone(self) -> "State":
         """A deep copy (folios, batches and lists are small)."""
@@ -85,6 +89,7 @@ class State:
         new.stats = self.stats.copy()
         new.lru_disable_count = self.lru_disable_count
         new.successor = dict(self.successor)
+        new.hazard = self.hazard
         return new
 
     def key(self) -> tuple:

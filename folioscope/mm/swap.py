@@ -232,7 +232,18 @@ def folio_add_lru(mm: MM, cpu: int, folio: Folio) -> None:
         raise mm.bug(f"folio_add_lru({folio.name}): VM_BUG_ON_FOLIO(folio_test_lru(folio))")
     if folio.active and folio.unevictable:
         raise mm.bug(f"folio_add_lru({folio.name}): VM_BUG_ON_FOLIO(active && unevictable)")
+    mark_insertion_hazard(mm, folio)
     folio_batch_add_and_move(mm, cpu, "lru_add", folio, "folio_add_lru")
+
+
+def mark_insertion_hazard(mm: MM, folio: Folio) -> None:
+    """Queueing a folio for insertion on a list (lru_add, an mlock NEW entry)
+    while it is linked, or queued so already, will BUG when flushed."""
+    state = mm.state
+    queued = any(folio.name in c.batches["lru_add"] or (folio.name, "new") in c.batches["mlock"]
+                 for c in state.cpus)
+    if folio.list is not None or queued:
+        state.hazard = True
 
 
 def folio_mark_accessed(mm: MM, cpu: int, folio: Folio) -> str:

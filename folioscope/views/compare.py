@@ -27,7 +27,7 @@ def _differing_steps(traces: list[Trace]) -> list[str]:
         results = [t.steps[k].result for t in traces]
         if len(set(results)) > 1:
             step = first.steps[k]
-            rows.append((f"step {k}", f"line {step.line}", step.text, results))
+            rows.append((str(k), str(step.line), step.text, results))
             rows.append(("", "", "  " + grouped(traces, results), None))
     if not rows:
         return ["operations: every step has the same result under every variant"]
@@ -56,7 +56,7 @@ def _expectations(traces: list[Trace]) -> list[str]:
         return ["expectations: none"]
     rows = []
     for (line, text), cells in sorted(by_line.items()):
-        rows.append((f"line {line}", "", text, [cells.get(t.variant, "-") for t in traces]))
+        rows.append((str(line), "", text, [cells.get(t.variant, "-") for t in traces]))
     failed = sum(1 for t in traces for o in t.failed)
     lines = ["expectations (ok, FAIL, or - where the expectation names other variants)"]
     lines += _table(["line", "", "expectation"], [t.variant for t in traces], rows)

@@ -1,0 +1,122 @@
+"""What the screen shows at one step, and the searches that move the cursor.
+
+No Textual here: a :class:`Frame` is the state after one step plus what that
+step changed; a :class:`TraceIndex` answers "where does F change next?" and
+"where is the next failure?" with a bisect over indexes built once per trace.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from ..replay.trace import Change, FlatState, Step, Trace
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """The state after step ``index`` and the changes that step made."""
+
+    trace: Trace
+    """The trace being replayed."""
+    index: int
+    """The step shown (0 is the declared initial state)."""
+    state: FlatState
+    """The flat state after that step (``trace.state_at(index)``)."""
+    changed: dict[str, Change]
+    """The step's changes by key."""
+
+    @classmethod
+    def at(cls, trace: Trace, index: int) -> "Frame":
+        """The frame of step ``index`` (clamped to the trace)."""
+        index = max(0, min(index, trace.last))
+        step = trace.steps[index]
+        return cls(trace, index, trace.state_at(index), {c.key: c for c in step.changes})
+
+    @property
+    def step(self) -> Step:
+        """The step shown."""
+        return self.trace.steps[self.index]
+
+    @property
+    def last(self) -> int:
+        """The index of the trace's last step."""
+        return self.trace.last
+
+    @property
+    def folios(self) -> tuple[str, ...]:
+        """Folio names, in declaration order."""
+        return tuple(self.state.get("folios", ()))
+
+    def folio(self, name: str, field_name: str, default: object = None) -> object:
+        """``folio.NAME.FIELD`` of the state."""
+        return self.state.get(f"folio.{name}.{field_name}", default)
+
+    def old(self, key: str) -> object:
+        """The value ``key`` had before this step."""
+        change = self.changed.get(key)
+        return change.old if change else self.state.get(key)
+
+    def keys(self, prefix: str) -> list[str]:
+        """State keys starting with ``prefix``, in state order."""
+        return [k for k in self.state if k.startswith(prefix)]
+
+
+def is_attention(step: Step) -> bool:
+    """A result other than ``ok`` or an expectation that failed."""
+    return (step.index > 0 and step.result != "ok") or any(not o.ok for o in step.expects)
+
+
+@dataclass
+class TraceIndex:
+    """Searches over one trace; each index is built on first use."""
+
+    trace: Trace
+    _by_folio: dict[str, list[int]] | None = field(default=None, repr=False)
+    _attention: list[int] | None = field(default=None, repr=False)
+    _by_line: dict[int, list[int]] | None = field(default=None, repr=False)
+
+    def folio_changes(self, name: str) -> list[int]:
+        """Steps that changed any ``folio.NAME.*`` key, ascending."""
+        if self._by_folio is None:
+            by_folio: dict[str, list[int]] = {}
+            for step in self.trace.steps:
+                seen = set()
+                for c in step.changes:
+                    if c.key.startswith("folio."):
+                        seen.add(c.key.split(".", 2)[1])
+                for folio in seen:
+                    by_folio.setdefault(folio, []).append(step.index)
+            self._by_folio = by_folio
+        return self._by_folio.get(name, [])
+
+    def attention(self) -> list[int]:
+        """Steps with a non-ok result or a failed expectation, ascending."""
+        if self._attention is None:
+            self._attention = [s.index for s in self.trace.steps if is_attention(s)]
+        return self._attention
+
+    def at_line(self, line: int) -> list[int]:
+        """Steps executed from source line ``line``, ascending."""
+        if self._by_line is None:
+            by_line: dict[int, list[int]] = {}
+            for step in self.trace.steps[1:]:
+                by_line.setdefault(step.line, []).append(step.index)
+            self._by_line = by_line
+        return self._by_line.get(line, [])
+
+    def failed_lines(self) -> set[int]:
+        """Source lines of expectations that failed anywhere in the run."""
+        return {o.line for o in self.trace.failed}
+
+
+def after(indexes: list[int], current: int) -> int | None:
+    """The first of ``indexes`` greater than ``current``."""
+    pos = bisect.bisect_right(indexes, current)
+    return indexes[pos] if pos < len(indexes) else None
+
+
+def before(indexes: list[int], current: int) -> int | None:
+    """The last of ``indexes`` smaller than ``current``."""
+    pos = bisect.bisect_left(indexes, current)
+    return indexes[pos - 1] if pos > 0 else None

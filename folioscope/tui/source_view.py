@@ -1,0 +1,98 @@
+"""The scenario source with the current step's line highlighted and the
+lines of failed expectations marked; a click jumps to that line's next step.
+
+A line-API scroll view: only the visible lines are rendered, however long
+the scenario is.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from .frames import Frame
+from .messages import LineClicked
+
+CURRENT = Style(reverse=True, bold=True)
+FAILED = Style(color="red")
+HELD = Style(color="green")
+NUMBER = Style(dim=True)
+
+
+class SourceView(ScrollView):
+    """``trace.source``: ``▶`` and reverse video on the current step's line,
+    ``✗`` beside an expectation that fails somewhere in the run, ``✓``/``✗``
+    bold beside those checked after the current step.  Posts
+    :class:`~folioscope.tui.messages.LineClicked`."""
+
+    can_focus = False
+    frame: reactive[Frame | None] = reactive(None)
+    """The step on screen."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._lines: list[str] = []
+        self._failed: set[int] = set()
+        self._trace_id: int | None = None
+        self._current: int | None = None
+        self._checked: dict[int, bool] = {}
+
+    def watch_frame(self, frame: Frame | None) -> None:
+        if frame is None:
+            return
+        if id(frame.trace) != self._trace_id:
+            self._trace_id = id(frame.trace)
+            self._lines = frame.trace.source.splitlines() or [""]
+            self._failed = {o.line for o in frame.trace.failed}
+            width = max(len(line) for line in self._lines) + self._gutter() + 1
+            self.virtual_size = Size(width, len(self._lines))
+            self.border_title = frame.trace.path.rsplit("/", 1)[-1]
+        step = frame.step
+        self._current = step.line if step.index else None
+        self._checked = {o.line: o.ok for o in step.expects}
+        self.refresh()
+        if self._current:
+            self.call_after_refresh(self._reveal, self._current)
+
+    def _reveal(self, line: int) -> None:
+        top = self.scroll_offset.y
+        height = self.scrollable_content_region.height
+        if not top <= line - 1 < top + height:
+            self.scroll_to(y=max(0, line - 1 - height // 2), animate=False)
+
+    def _gutter(self) -> int:
+        return 2 + len(str(len(self._lines))) + 1
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        number = y + scroll_y + 1
+        width = self.scrollable_content_region.width
+        if number > len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        text = self.line_text(number)
+        segments = list(text.render(self.app.console))
+        strip = Strip(segments).crop(scroll_x, scroll_x + width)
+        return strip.extend_cell_length(width).apply_style(self.rich_style)
+
+    def line_text(self, number: int) -> Text:
+        """One numbered, marked source line."""
+        digits = len(str(len(self._lines)))
+        body = self._lines[number - 1]
+        if number == self._current:
+            return Text.assemble(("▶ ", "bold"), (f"{number:>{digits}} ", "bold"), (body, CURRENT))
+        if number in self._checked:
+            ok = self._checked[number]
+            return Text.assemble(("✓ " if ok else "✗ ", "bold green" if ok else "bold red"),
+                                 (f"{number:>{digits}} ", NUMBER), (body, HELD if ok else FAILED))
+        if number in self._failed:
+            return Text.assemble(("✗ ", "red"), (f"{number:>{digits}} ", NUMBER), (body, FAILED))
+        return Text.assemble("  ", (f"{number:>{digits}} ", NUMBER), body)
+
+    def on_click(self, event: events.Click) -> None:
+        self.post_message(LineClicked(event.y + self.scroll_offset.y + 1))

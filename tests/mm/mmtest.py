@@ -1,0 +1,128 @@
+"""Helpers shared by the engine tests in tests/mm.
+
+The expectations in these tests come from shared/docs/kernel-model.md (KM)
+and docs/kernel-findings.md, not from what the engine happens to print.
+The variant groups are KM §4's columns:
+
+* a: v5.18 (batch 15) and v6.9 (batch 31): move batches keep PG_lru until
+  the flush, which test-and-clears it;
+* b: 33dfe9204f29 (v6.11) and what was built on it (v6.14, Will's v1,
+  Hugh's suggestion): PG_lru is cleared when a folio enters a move batch;
+* d: the v6.17 hotfixes, v6.18 and Hugh's portmanteau: gates test PG_lru,
+  the flush test-and-clears it.
+"""
+
+from __future__ import annotations
+
+from folioscope.mm import Machine, Outcome
+from folioscope.mm.refs import holders as _holders
+from folioscope.mm.state import BATCHES
+
+A = ("v5.18", "v6.9")
+B = ("v6.11", "v6.14", "will-v1", "hugh-suggestion")
+D = ("v6.17", "v6.18", "hugh-portmanteau")
+ALL = A + B + D
+GROUP = {**{v: "a" for v in A}, **{v: "b" for v in B}, **{v: "d" for v in D}}
+
+BATCH_SIZE = {v: (15 if v == "v5.18" else 31) for v in ALL}
+"""KM §0.3.1: PAGEVEC_SIZE 15 in v5.18, 31 from 9cecde80aae0 (v6.9)."""
+
+FLAG_WORDS = {"locked", "touch", "write"}
+
+BIAS = 1024
+"""GUP_PIN_COUNTING_BIAS."""
+
+
+def machine(variant: str, ncpus: int = 2) -> Machine:
+    """A machine that checks the model's own invariants after every step."""
+    return Machine(variant, ncpus, check=True)
+
+
+def do(m: Machine, text: str) -> Outcome:
+    """Run one statement written as in the DSL: ``cpu1 map F locked``,
+    ``cpu0 gup_longterm F G touch``, ``cpu0 flush lru_add``, ``cpu0 drain all``."""
+    words = text.split()
+    cpu = int(words[0].removeprefix("cpu"))
+    op = words[1]
+    rest = words[2:]
+    if op == "drain" and rest == ["all"]:
+        return m.apply("drain_all", cpu)
+    if op == "flush":
+        return m.apply("flush", cpu, batch=rest[0])
+    folios = tuple(w for w in rest if w not in FLAG_WORDS)
+    flags = tuple(w for w in rest if w in FLAG_WORDS)
+    return m.apply(op, cpu, folios, flags)
+
+
+def run(m: Machine, *texts: str) -> list[Outcome]:
+    """Several statements; every one must not be a BUG."""
+    outcomes = []
+    for text in texts:
+        out = do(m, text)
+        assert out.result != "BUG", f"{text}: {out.detail}"
+        outcomes.append(out)
+    return outcomes
+
+
+def f(m: Machine, name: str):
+    """The folio called ``name``."""
+    return m.state.folios[name]
+
+
+def held(m: Machine, name: str) -> dict[str, int]:
+    """Who holds ``name``'s references, as {holder: count}; checks that
+    they add up to the refcount (KM §2.3)."""
+    h = dict(_holders(m.state)[name])
+    assert sum(h.values()) == f(m, name).refcount, (name, h, f(m, name).refcount)
+    return h
+
+
+def flags(m: Machine, name: str) -> set[str]:
+    """The flags set on ``name`` (isolated included, as the DSL shows it)."""
+    folio = f(m, name)
+    out = set(folio.flags())
+    if folio.isolated_by:
+        out.add("isolated")
+    return out
+
+
+def batch(m: Machine, cpu: int, name: str) -> list:
+    """One batch of one CPU; mlock entries are ``(folio, tag)``."""
+    return list(m.state.cpus[cpu].batches[name])
+
+
+def pending(m: Machine) -> dict[str, list]:
+    """Every non-empty batch, as {"cpuN batch": entries}."""
+    out = {}
+    for cpu in m.state.cpus:
+        for name in BATCHES:
+            if cpu.batches[name]:
+                out[f"cpu{cpu.cpu} {name}"] = list(cpu.batches[name])
+    return out
+
+
+def lst(m: Machine, list_name: str) -> list[str]:
+    """An LRU list, head first."""
+    return list(m.state.lists[list_name])
+
+
+def where(m: Machine, name: str) -> tuple:
+    """(list, pos, lru) of a folio."""
+    folio = f(m, name)
+    return folio.list, folio.pos, folio.lru
+
+
+def assert_bug_leaves_state(m: Machine, text: str) -> Outcome:
+    """``text`` must be a BUG and leave the state exactly as it was."""
+    before = m.snapshot()
+    out = do(m, text)
+    assert out.result == "BUG", (text, out.result)
+    assert out.detail
+    assert m.state == before
+    assert m.state.key() == before.key()
+    return out
+
+
+def count_events(outcome: Outcome, prefix: str) -> int:
+    """How many logged kernel calls start with ``prefix``."""
+    return sum(1 for e in outcome.events if e.strip().startswith(prefix))
