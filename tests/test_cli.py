@@ -12,7 +12,7 @@ import pytest
 
 from folioscope.cli import main
 
-from .conftest import REPO
+REPO = Path(__file__).resolve().parents[1]
 
 B2 = str(REPO / "scenarios" / "b2-will-deacon-pin-failure.fs")
 
@@ -46,7 +46,7 @@ def test_failed_expectation_prints_both_sides_and_exits_1(tmp_path, capsys) -> N
     assert main(["trace", str(f)]) == 1
     err = capsys.readouterr().err
     assert f"{f}:3: expectation failed" in err
-    assert "expected: 7" in err and "actual:   1" in err
+    assert "expected: 7" in err and "actual:   2 (map 1, cpu0 lru_activate 1)" in err
 
 
 def test_syntax_error_exits_2_with_caret(tmp_path, capsys) -> None:

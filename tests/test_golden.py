@@ -14,7 +14,8 @@ from folioscope.mm.variants import VARIANT_NAMES
 from folioscope.replay import run_scenario
 from folioscope.views import text
 
-from .conftest import REPO, SCENARIOS
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((REPO / "scenarios").glob("*.fs"))
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "golden"
 

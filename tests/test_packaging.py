@@ -8,7 +8,7 @@ import sys
 import venv
 from pathlib import Path
 
-from .conftest import REPO
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _run(*cmd: str, cwd: Path | None = None) -> str:

@@ -118,7 +118,7 @@ class ReplayApp(App[int]):
         frame = Frame.at(trace, start)
         self.set_reactive(ReplayApp.step, start)
         self.set_reactive(ReplayApp.frame, frame)
-        self.set_reactive(ReplayApp.selected, frame.folios[0] if frame.folios else None)
+        self.set_reactive(ReplayApp.selected, follow(frame, None))
 
     def compose(self) -> ComposeResult:
         yield ReplayHeader(id="header").data_bind(ReplayApp.frame, ReplayApp.playing, ReplayApp.speed)
@@ -156,8 +156,7 @@ class ReplayApp(App[int]):
         """Render step ``index`` now (the render path the benchmark times)."""
         frame = Frame.at(self.trace, index)
         self.frame = frame
-        if self.selected not in frame.folios:
-            self.selected = frame.folios[0] if frame.folios else None
+        self.selected = follow(frame, self.selected)
         ends = (index == 0, index >= self.trace.last)
         if ends != self._ends:
             self._ends = ends
@@ -364,6 +363,17 @@ class ReplayApp(App[int]):
             method = getattr(self, f"action_{name}")
             keys = binding.key_display or binding.key.split(",")[0]
             yield SystemCommand(binding.tooltip.rstrip("…"), f"key: {keys}", method)
+
+
+def follow(frame: Frame, selected: str | None) -> str | None:
+    """The folio to select on ``frame``: ``selected`` while it exists, or its
+    migration target ``F'`` once it is freed; else the first folio."""
+    folios = frame.folios
+    if selected not in folios:
+        selected = folios[0] if folios else None
+    while selected is not None and frame.folio(selected, "freed") and f"{selected}'" in folios:
+        selected = f"{selected}'"
+    return selected
 
 
 def keep_out_of_gc() -> None:

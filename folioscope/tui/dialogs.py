@@ -117,7 +117,7 @@ def help_text(keys: list[tuple[str, str]]) -> Table:
     table.add_row(Text("flags", style="bold"), " ".join(f"{short}={flag}" for flag, short in FLAG_SHORT.items()))
     table.add_row(Text("colours", style="bold"), Text.assemble(
         ("changed in this step", "bold yellow"), "  ", ("added", "bold green"), "  ",
-        ("removed", "red strike"), "  ", ("old→new", "")))
+        ("−removed", "red strike"), "  ", ("old→new", "")))
     table.add_row(Text("source", style="bold"), "▶ the current step's line; ✗ an expectation that "
                   "fails in this run; click a line to go to its next step")
     return table

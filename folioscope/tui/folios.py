@@ -62,8 +62,11 @@ class FolioTable(DataTable):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        if event.row_key.value is not None and event.row_key.value != self.selected:
-            self.post_message(FolioSelected(event.row_key.value))
+        # The event may be stale (rows rebuilt, cursor moved since): read the cursor.
+        if 0 <= self.cursor_row < len(self._names):
+            name = self._names[self.cursor_row]
+            if name != self.selected:
+                self.post_message(FolioSelected(name))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -86,14 +86,16 @@ def header_text(frame: Frame, playing: bool, speed: float) -> Text:
         bottom.append(step.result, style=result_style(step.result))
         if step.result != "ok":
             bottom.append(" ✗", style=result_style(step.result))
-        bottom.append(f"   line {step.line}", style="dim")
     else:
         bottom.append("initial state", style="bold")
-        bottom.append(f"   {len(frame.folios)} folio(s), {trace.cpus} CPUs", style="dim")
     failed = sum(1 for o in step.expects if not o.ok)
     if failed:
         bottom.append(f"   ✗ {failed} expectation{'s' if failed > 1 else ''} failed", style="bold red")
     elif step.expects:
         bottom.append(f"   ✓ {len(step.expects)} expectation{'s' if len(step.expects) > 1 else ''} held",
                       style="green")
+    if step.index:
+        bottom.append(f"   line {step.line}", style="dim")
+    else:
+        bottom.append(f"   {len(frame.folios)} folio(s), {trace.cpus} CPUs", style="dim")
     return Text("\n").join([top, bottom])

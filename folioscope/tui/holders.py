@@ -74,7 +74,7 @@ def holders_table(frame: Frame, name: str) -> Table | Text:
     changed = p + "refcount" in frame.changed
     total = Text.assemble(("refcount", "bold"))
     table.add_row(total, Text(str(refcount), style=CHANGED if changed else "bold"),
-                  Text(f"was {frame.old(p + 'refcount')}", style="dim") if changed else "")
+                  Text(_was(frame.old(p + "refcount")), style="dim") if changed else "")
     details = _details(frame, name)
     if details:
         table.add_row(Text(details, style="dim"), "", "")
@@ -101,10 +101,14 @@ def holders_line(frame: Frame, name: str) -> Text:
     text.append(" = refcount ")
     if p + "refcount" in frame.changed:
         text.append(str(refcount), style=CHANGED)
-        text.append(f" (was {frame.old(p + 'refcount')})", style="dim")
+        text.append(f" ({_was(frame.old(p + 'refcount'))})", style="dim")
     else:
         text.append(str(refcount), style="bold")
     return text
+
+
+def _was(old: object) -> str:
+    return "new folio" if old is None else f"was {old}"
 
 
 def _details(frame: Frame, name: str) -> str:

@@ -60,11 +60,15 @@ class SourceView(ScrollView):
         if self._current:
             self.call_after_refresh(self._reveal, self._current)
 
-    def _reveal(self, line: int) -> None:
+    def _reveal(self, line: int, center: bool = False) -> None:
         top = self.scroll_offset.y
         height = self.scrollable_content_region.height
-        if not top <= line - 1 < top + height:
+        if center or not top <= line - 1 < top + height:
             self.scroll_to(y=max(0, line - 1 - height // 2), animate=False)
+
+    def on_resize(self) -> None:
+        if self._current:
+            self.call_after_refresh(self._reveal, self._current, True)
 
     def _gutter(self) -> int:
         return 2 + len(str(len(self._lines))) + 1

@@ -28,7 +28,7 @@ def _header(trace: Trace) -> list[str]:
     letter = f" ({variant.letter})" if variant else ""
     lines = [f"# {trace.title}"] if trace.title else []
     lines.append(f"# {trace.path} under {trace.variant}{letter}, {trace.cpus} CPUs, "
-                 f"{trace.last} steps")
+                 f"{trace.last} step{'' if trace.last == 1 else 's'}")
     return lines
 
 

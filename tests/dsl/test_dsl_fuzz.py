@@ -69,11 +69,12 @@ def test_grammar_generated_inputs(text):
 # --- real scenarios, mutated ---------------------------------------------------------------
 
 TOKEN = re.compile(r"\s+|[A-Za-z0-9_']+|\.\.|==|!=|<=|>=|.", re.S)
+SAMPLES = tuple(all_samples())  # read once: scenarios/ may change while the tests run
 
 
 @st.composite
 def mutated(draw):
-    text = draw(st.sampled_from(all_samples()))
+    text = draw(st.sampled_from(SAMPLES))
     tokens = TOKEN.findall(text)
     for _ in range(draw(st.integers(1, 4))):
         i = draw(st.integers(0, max(0, len(tokens) - 1)))
