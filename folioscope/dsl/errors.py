@@ -63,6 +63,10 @@ class ScenarioError(Exception):
     def __str__(self) -> str:
         return self.render()
 
+    def __reduce__(self):
+        # keyword-only fields: rebuild from them (pickling, multiprocessing)
+        return _rebuild, (self.message, {k: v for k, v in self.__dict__.items() if k != "message"})
+
     def location(self) -> str:
         """``path:line:col`` (or just the path)."""
         if self.line is None:
@@ -113,6 +117,12 @@ class ScenarioError(Exception):
         gutter = " " * width
         return [f"{self.line:>{width}} | {prefix}{shown}{suffix}",
                 f"{gutter} | {' ' * len(prefix)}{lead}{carets}"]
+
+
+def _rebuild(message: str, fields: dict) -> ScenarioError:
+    error = ScenarioError(message)
+    error.__dict__.update(fields)
+    return error
 
 
 def line_of(source: str, line: int) -> str:

@@ -5,6 +5,8 @@
 
 1. the bytes: a readable, non-empty UTF-8 text file without NUL bytes, at most
    ``MAX_SOURCE_BYTES`` long (so a 10 MB file of garbage is refused at once);
+   a file over ``PRESCAN_BYTES`` is also scanned, with one regex, for a
+   character that is never valid, so that garbage far down is found at once;
 2. the Lark LALR parse (grammar/folioscope.lark), whose exceptions are turned
    into messages in words (``_syntax_error``);
 3. the walk of the tree into ``folioscope.dsl.ast`` nodes, checking every word
@@ -29,7 +31,7 @@ from folioscope.dsl.ast import (
 from folioscope.dsl.checks import Checker, check_repeat_steps
 from folioscope.dsl.errors import ScenarioError, line_of, show
 from folioscope.dsl.vocabulary import (
-    BATCHES, COMPARISONS, EQUALITY, FLAGS, FOLIO_ATTRS, FOLIO_FIELDS, KINDS, MAX_CPUS,
+    BATCHES, EQUALITY, FLAGS, FOLIO_ATTRS, FOLIO_FIELDS, KINDS, MAX_CPUS,
     MAX_NUMBER, MAX_RANGE, MAX_REPEAT, MAX_REPEAT_DEPTH, MAX_SOURCE_BYTES, MIN_CPUS,
     MLOCK_TAGS, OPS, OPS_EXPECTED, PRESCAN_BYTES, RESULTS, STATEMENT_WORDS, STATS, VARIANTS, ZONES,
     did_you_mean, one_of, suggest,
@@ -72,7 +74,10 @@ def parse_file(path) -> Scenario:
             hint = ("the scenarios in it: " + ", ".join(found[:5]) + (", …" if len(found) > 5 else "")
                     if found else "a scenario is a .fs file")
             raise ScenarioError("is a directory, not a scenario file", path=shown, hint=hint)
-        data = p.read_bytes()
+        if p.exists() and not p.is_file():
+            raise ScenarioError("not a regular file", path=shown, hint="a scenario is a .fs text file")
+        with p.open("rb") as f:
+            data = f.read(MAX_SOURCE_BYTES + 1)  # a bigger file is refused without reading it all
     except ScenarioError:
         raise
     except FileNotFoundError:
@@ -91,7 +96,7 @@ def parse_bytes(data: bytes, path: str = "<string>") -> Scenario:
         raise ScenarioError("not a scenario: this is a binary file (it contains NUL bytes)", path=path,
                             hint="scenario files are UTF-8 text")
     if len(data) > MAX_SOURCE_BYTES:
-        raise _too_large(len(data), path)
+        raise _too_large(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -115,7 +120,7 @@ def parse_text(text: str, path: str = "<string>") -> Scenario:
         raise ScenarioError("not a scenario: the text contains NUL characters", path=path,
                             hint="scenario files are UTF-8 text")
     if len(text) > MAX_SOURCE_BYTES:
-        raise _too_large(len(text), path)
+        raise _too_large(path)
     if not text:
         raise ScenarioError("the file is empty", path=path,
                             hint="a scenario needs at least one statement, e.g. 'folio F1 anon'")
@@ -156,9 +161,9 @@ def _prescan(text: str, path: str) -> None:
                              "spaces and _ . : , ; = ! < > @ ' - [ ] { }")
 
 
-def _too_large(size: int, path: str) -> ScenarioError:
-    return ScenarioError(f"the file is too large ({size / 1e6:.1f} MB); scenario files are limited to "
-                         f"{MAX_SOURCE_BYTES // 1024} KiB", path=path,
+def _too_large(path: str) -> ScenarioError:
+    return ScenarioError(f"the file is too large: scenario files are limited to {MAX_SOURCE_BYTES // 1024} KiB",
+                         path=path,
                          hint="write long runs with 'repeat N { ... }'")
 
 
@@ -170,11 +175,6 @@ def _pos(x) -> Pos:
         return Pos(x.line, x.column, x.end_line, x.end_column)
     m = x.meta
     return Pos(m.line, m.column, m.end_line, m.end_column)
-
-
-def _span(first, last) -> Pos:
-    a, b = _pos(first), _pos(last)
-    return Pos(a.line, a.column, b.end_line, b.end_column)
 
 
 def _after(x) -> Pos:
@@ -296,8 +296,11 @@ class _Builder:
     def variant(self, tok: Token) -> str:
         name = tok.value
         if name not in VARIANTS:
+            bare = name.strip("\"'")
+            hint = (f"write it without quotes: {bare}" if bare in VARIANTS
+                    else did_you_mean(bare, VARIANTS) or "'folioscope variants' lists them")
             raise self.fail(tok, f"unknown kernel variant {show(name)}", expected="a variant: " + one_of(VARIANTS),
-                            hint=did_you_mean(name.strip("\"'"), VARIANTS) or "'folioscope variants' lists them")
+                            hint=hint)
         return name
 
     def number(self, tok: Token, low: int, high: int, what: str) -> int:
@@ -761,7 +764,6 @@ def _is_flag(word: str) -> bool:
 
 # --- syntax errors in words -------------------------------------------------------------
 
-_KEYWORDS = {"TITLE", "KERNEL", "CPUS", "FOLIO", "REPEAT", "EXPECT", "DRAIN"}
 _END = {"_SEP", "$END", "RBRACE"}
 STATEMENT_EXPECTED = "a statement: cpuN OPERATION, drain all, folio, expect, repeat, title, kernel or cpus"
 
@@ -792,14 +794,6 @@ def _last_token(x):
         if not x.children:
             return None
         x = x.children[-1]
-    return x
-
-
-def _first_token(x):
-    while isinstance(x, Tree):
-        if not x.children:
-            return None
-        x = x.children[0]
     return x
 
 
@@ -854,7 +848,7 @@ def _syntax_error(e: UnexpectedInput, text: str, path: str) -> ScenarioError:
         expected = set(getattr(e, "expected", None) or ())
         found, found_text, kind = "end of file", "", "$END"
         pos = _end_pos(text)
-    expected = {t for t in expected if t.isupper() or t == "$END" or t == "_SEP"}
+    expected = {t for t in expected if (t.isupper() or t in ("$END", "_SEP")) and t not in ("WS", "COMMENT")}
 
     def err(message, expected_words=None, hint=None, at=pos):
         return ScenarioError.at(at, path, text, message, hint=hint, expected=expected_words)
@@ -907,6 +901,8 @@ def _end_pos(text: str) -> Pos:
 
 
 def _unknown_statement(word: str, found: str, err) -> ScenarioError:
+    if word in STATEMENT_WORDS:  # a keyword run into what follows it, such as "folioé"
+        return err(f"unexpected {found}", STATEMENT_EXPECTED)
     if word in OPS:
         return err(f"operation '{word}' needs a CPU", f"cpuN before the operation, as in 'cpu0 {word} …'",
                    hint=f"write 'cpu0 {word} …'")
@@ -927,106 +923,153 @@ def _unknown_statement(word: str, found: str, err) -> ScenarioError:
     return err(f"unknown statement {found}", STATEMENT_EXPECTED, hint=hint)
 
 
+def _leaves(items) -> list[Token]:
+    """The tokens of ``items`` (tokens and trees), in order."""
+    out: list[Token] = []
+    stack = list(reversed(items))
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tree):
+            stack.extend(reversed(x.children))
+        elif isinstance(x, Token):
+            out.append(x)
+    return out
+
+
+_END_WORDS = "the end of the statement (a newline or ;)"
+_VALUE_WORDS = "a value: a number, a word such as unevictable or ENOMEM, or a list such as [F1, F2]"
+
+
 def _expected_words(expected: set[str], tail: list, open_braces: list) -> str:
-    """What the parser wanted, in words, from the terminals it would accept
-    and where in the statement it was."""
+    """What the parser wanted, in words: from where in the statement it was
+    (the tokens of ``tail``), and failing that from the terminals it would
+    accept (LALR merges those of different contexts, so they are a last resort)."""
     if not tail:
         pieces = [STATEMENT_EXPECTED]
         if open_braces and "RBRACE" in expected:
             pieces.append("'}'")
         return one_of(pieces)
-    head = _ttype(tail[0])
-    prev = tail[-1]
-    prev_type = _ttype(prev)
-    prev_tok = _last_token(prev)
-    prev_tok_type = prev_tok.type if isinstance(prev_tok, Token) else None
-    exp = set(expected)
-    pieces: list[str] = []
-    ends = bool(exp & _END)
-    exp -= _END
+    leaves = _leaves(tail)
+    if not leaves:
+        return _generic_words(expected, ends=bool(set(expected) & _END))
+    head, prev = leaves[0].type, leaves[-1]
+    depth = sum(1 if t.type == "LSQB" else -1 if t.type == "RSQB" else 0 for t in leaves)
 
-    # inside a list: a '[' not yet reduced into a list
-    in_list = any(_ttype(x) == "LSQB" for x in tail)
-    if in_list:
-        if prev_type == "COLON":
+    if depth > 0:  # inside a list
+        if prev.type == "COLON":
             return "a tag: " + one_of(MLOCK_TAGS)
-        if prev_type in ("LSQB", "COMMA"):
+        if prev.type == "DOTDOT":
+            return "the folio name that ends the range, such as F8"
+        if prev.type in ("LSQB", "COMMA"):
             words = {"NAME": "a folio name or range", "CPU": "a CPU such as cpu1", "LSQB": "a nested list",
                      "RSQB": "']'"}
-        else:
-            words = {"COMMA": "','", "RSQB": "']'"}
-            if prev_tok_type == "NAME":
-                words["COLON"] = "':' and an mlock tag, as in F1:lru"
-        pieces = [w for t, w in words.items() if t in exp]
-        return one_of(pieces) if pieces else "',' or ']'"
-    exp -= {"COMMA", "RSQB", "COLON"}  # only inside lists (LALR shares the states)
-    if prev_type == "EQ" and head == "FOLIO":
+            return one_of([w for t, w in words.items() if t in expected] or ["a folio name or range"])
+        tag = prev.type == "NAME" and len(leaves) > 1 and leaves[-2].type != "COLON"
+        return "',', ']' or ':' and an mlock tag, as in F1:lru" if tag else "',' or ']'"
+    if prev.type == "DOTDOT":
+        return "the folio name that ends the range, such as F8"
+
+    n = len(leaves)
+    if head == "DRAIN":
+        return "'all', or a CPU such as cpu1" if n == 1 else _END_WORDS
+    if head == "KERNEL":
+        return "a kernel variant such as v6.18" if n == 1 else _END_WORDS
+    if head == "CPUS":
+        return f"the number of CPUs, {MIN_CPUS} to {MAX_CPUS}" if n == 1 else _END_WORDS
+    if head == "TITLE":
+        return 'a quoted title such as "Will Deacon\'s pin failure"' if n == 1 else _END_WORDS
+    if head == "REPEAT":
+        return f"a repeat count, 1 to {MAX_REPEAT:,}" if n == 1 else "'{'"
+    if head == "FOLIO":
+        return _folio_words(leaves)
+    if head == "CPU":
+        return _op_words(leaves)
+    if head == "EXPECT":
+        return _expect_words(leaves)
+    return _generic_words(expected, ends=bool(set(expected) & _END))
+
+
+def _ref_length(tokens: list[Token]) -> int:
+    """Tokens of the folio reference at the start of ``tokens`` (F1 or F1..F3)."""
+    return 3 if len(tokens) >= 3 and tokens[1].type == "DOTDOT" else 1 if tokens else 0
+
+
+def _folio_words(leaves: list[Token]) -> str:
+    if len(leaves) == 1:
+        return "a folio name such as F1, or a range such as F1..F8"
+    prev = leaves[-1]
+    if prev.type == "EQ":
         return "a value: a number, or a zone such as movable"
-    if prev_tok_type == "CMP" and exp & {"INT", "NAME", "LSQB"}:
-        return "a value: a number, a word such as unevictable or ENOMEM, or a list such as [F1, F2]"
-
-    if head == "DRAIN" and exp and exp <= {"NAME", "CPU"}:
-        return "'all', or a CPU such as cpu1"
-    if head == "KERNEL" and "VARIANT" in exp:
-        return "a kernel variant such as v6.18"
-    if head == "CPUS" and "INT" in exp:
-        return f"the number of CPUs, {MIN_CPUS} to {MAX_CPUS}"
-    if head == "REPEAT" and "INT" in exp:
-        return f"a repeat count, 1 to {MAX_REPEAT:,}"
-    if head == "TITLE" and "STRING" in exp:
-        return 'a quoted title such as "Will Deacon\'s pin failure"'
-
-    if "NAME" in exp:
-        exp.discard("NAME")
-        if prev_type == "DOTDOT":
-            pieces.append("the folio name that ends the range, such as F8")
-        elif head == "CPU" and len(tail) == 1:
-            pieces.append(OPS_EXPECTED)
-        elif head == "CPU":
-            pieces.append("a folio name or range")
-        elif head == "FOLIO":
-            if prev_type == "FOLIO":
-                pieces.append("a folio name such as F1, or a range such as F1..F8")
-            elif prev_type == "EQ":
-                pieces.append("a value")
-            elif not any(_ttype(x) == "attr" or (_ttype(x) or "").startswith("__folio") for x in tail[2:]):
-                pieces.append("a kind: " + one_of(KINDS))
-            else:
-                pieces.append("an attribute such as order=2, zone=movable or new")
-        elif head == "EXPECT":
-            if prev_type == "EXPECT":
-                pieces.append("a folio name or range, cpuN, stats or result")
-            elif prev_type == "DOT":
-                subject = _first_token(tail[1]) if len(tail) > 1 else None
-                if isinstance(subject, Token) and subject.type == "CPU":
-                    pieces.append("a batch name: " + one_of(BATCHES))
-                elif isinstance(subject, Token) and subject.value == "stats":
-                    pieces.append("a statistic: " + one_of(STATS))
-                else:
-                    pieces.append("a field such as refcount, list or mlock_count")
-            elif len(tail) == 2:
-                pieces.append("'has' or 'lacks'")
-            else:
-                pieces.append("a flag such as lru or mlocked")
-        else:
-            pieces.append("a name")
-    if "CPU" in exp:
-        exp.discard("CPU")
-        if not (head == "EXPECT" and prev_type == "EXPECT"):
-            pieces.append("a CPU such as cpu0")
-    if "INT" in exp:
-        exp.discard("INT")
-        pieces.append("a number")
-    if "DOT" in exp:
-        exp.discard("DOT")
-        pieces.insert(0, "'.' and a field, as in F1.refcount")
-    if "EQ" in exp:
-        exp.discard("EQ")
+    attrs = leaves[1 + _ref_length(leaves[1:]):]
+    if not attrs:
+        return "a kind: " + one_of(KINDS)
+    pieces = ["an attribute such as order=2, zone=movable or new"]
+    spec = FOLIO_ATTRS.get(prev.value) if prev.type == "NAME" and len(attrs) > 1 else None
+    if spec is not None and spec.value is not None:
         pieces.append("'=' and a value")
-    if "DOTDOT" in exp and pieces:
-        exp.discard("DOTDOT")  # making a range is never the only way on
-    for t in sorted(exp):
-        pieces.append(_TERMINAL_WORDS.get(t, "something else"))
+    pieces.append(_END_WORDS)
+    return one_of(pieces)
+
+
+def _op_words(leaves: list[Token]) -> str:
+    if len(leaves) == 1:
+        return OPS_EXPECTED
+    name = leaves[1].value
+    spec = OPS.get(name)
+    args = leaves[2:]
+    if spec is None:
+        return one_of(["a folio name or range", _END_WORDS])
+    if spec.batch:
+        return "a batch name: " + one_of(BATCHES) if not args else _END_WORDS
+    if spec.folios == "none":
+        return "'all' or " + _END_WORDS if name == "drain" and not args else _END_WORDS
+    if not args:
+        return "a folio name or range"
+    used = {t.value for t in args if t.type == "NAME"}
+    pieces = ["another folio or range"] if spec.folios == "many" else []
+    pieces += [f"'{f}'" for f in spec.flags if f not in used]
+    return one_of(pieces + [_END_WORDS])
+
+
+def _expect_words(leaves: list[Token]) -> str:
+    after = leaves[1:]
+    if not after:
+        return "a folio name or range, cpuN, stats or result"
+    if any(t.type == "AT" for t in after):
+        variant = "a kernel variant such as v6.18"
+        return variant if after[-1].type == "AT" else one_of(["another " + variant[2:], _END_WORDS])
+    subject = after[0]
+    rest = after[_ref_length(after):]
+    if not rest:
+        if subject.type == "NAME" and subject.value == "result":
+            return "a comparison: == or !="
+        if subject.type == "NAME" and subject.value == "stats":
+            return "'.' and a statistic, as in stats.drain_all_calls"
+        if subject.type == "CPU":
+            return f"'.' and a batch name, as in {subject.value}.mlock"
+        return "'.' and a field (as in F1.refcount), 'has', 'lacks', or a comparison such as =="
+    first = rest[0]
+    if first.type == "DOT":
+        if len(rest) == 1:
+            if subject.type == "CPU":
+                return "a batch name: " + one_of(BATCHES)
+            if subject.value == "stats":
+                return "a statistic: " + one_of(STATS)
+            return "a field such as refcount, list or mlock_count"
+        if len(rest) == 2:
+            return "a comparison such as =="
+        rest = rest[2:]
+    if rest[0].type == "CMP":
+        return _VALUE_WORDS if len(rest) == 1 else one_of(["'@' and kernel variants", _END_WORDS])
+    # has/lacks and flags
+    if len(rest) == 1:
+        return "a flag such as lru or mlocked"
+    return one_of(["another flag", "'@' and kernel variants", _END_WORDS])
+
+
+def _generic_words(expected: set[str], ends: bool) -> str:
+    """Terminal by terminal, for contexts the functions above do not know."""
+    pieces = [_TERMINAL_WORDS[t] for t in sorted(set(expected) - _END) if t in _TERMINAL_WORDS]
     if ends:
-        pieces.append("the end of the statement (a newline or ;)")
-    return one_of(dict.fromkeys(pieces))
+        pieces.append(_END_WORDS)
+    return one_of(dict.fromkeys(pieces)) or "something else"

@@ -220,7 +220,7 @@ def suggest(word: str, vocabulary, n: int = 1) -> list[str]:
     for ``did you mean`` hints."""
     if not word or len(word) > 40:
         return []
-    words = list(dict.fromkeys(vocabulary))
+    words = [w for w in dict.fromkeys(vocabulary) if w != word]
     exact = [w for w in words if w.lower() == word.lower() and w != word]
     if exact:
         return exact[:n]

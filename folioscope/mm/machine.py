@@ -107,6 +107,9 @@ FOLIO_OPS = frozenset(OPS) - {"drain", "drain_all", "flush", "lru_cache_disable"
                               "lru_cache_enable"}
 """Operations that take folios."""
 
+INSERTING_OPS = frozenset({"add_lru", "mlock_new"})
+"""Operations that queue a folio to be linked on a list when flushed."""
+
 MULTI_FOLIO_OPS = frozenset({"gup_longterm", "sys_mlock", "sys_munlock"})
 """Operations that take several folios in one call."""
 
@@ -150,7 +153,7 @@ class Machine:
         # Every BUG is checked before anything changes, except a flush that
         # meets an entry queued as a hazard: only then is a backup needed.
         # Under test a backup is always kept, to prove that claim.
-        hazard = self.state.hazard
+        hazard = self.state.hazard or self._creates_hazard(op, folios)
         backup = self.state.clone() if hazard or self.check else None
         mm = MM(self.state, self.variant)
         try:
@@ -166,6 +169,14 @@ class Machine:
         if self.check:
             self.assert_invariants(f"{op} on cpu{cpu}")
         return Outcome(result, detail, tuple(mm.events))
+
+    def _creates_hazard(self, op: str, folios: tuple[str, ...]) -> bool:
+        """Whether this operation queues a folio that may BUG when flushed,
+        perhaps within the operation itself (lru_cache_disable, a full batch)."""
+        if op not in INSERTING_OPS:
+            return False
+        found = [self.state.folios.get(name) for name in folios]
+        return any(f is not None and swap.insertion_hazard(self.state, f) for f in found)
 
     def assert_invariants(self, where: str) -> None:
         """Raise InvariantViolation naming ``where`` if the state is inconsistent."""

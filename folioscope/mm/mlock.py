@@ -101,6 +101,9 @@ def __mlock_new_folio(mm: MM, folio: Folio) -> None:
         raise mm.bug(f"__mlock_new_folio({f}): VM_BUG_ON_FOLIO(folio_test_lru(folio))")
     if folio.list is not None:
         raise mm.bug(f"__mlock_new_folio({f}): already linked on {folio.list} (list_add corruption)")
+    if folio.isolated_by:
+        raise mm.bug(f"__mlock_new_folio({f}): isolated by {folio.isolated_by}, whose list it is on "
+                     "(list_add corruption)")
     if not folio.evictable():
         folio.unevictable = True
     lruvec_add_folio(mm.state, folio)

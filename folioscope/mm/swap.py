@@ -17,7 +17,7 @@ from .lruvec import lruvec_add_folio, lruvec_add_folio_tail, lruvec_move_folio
 from .mlock import mlock_drain_local, mlock_folio_batch
 from .pagevec import must_flush
 from .refs import folio_get, folio_put
-from .state import LRU_BATCHES
+from .state import LRU_BATCHES, State
 
 # --- processing functions (move_fn_t), run under the lruvec lock ------------
 
@@ -30,6 +30,9 @@ def lru_add(mm: MM, folio: Folio) -> None:
         raise mm.bug(f"lru_add({f}): VM_BUG_ON_FOLIO(folio_test_lru(folio))")
     if folio.list is not None:
         raise mm.bug(f"lru_add({f}): already linked on {folio.list} (list_add corruption)")
+    if folio.isolated_by:
+        raise mm.bug(f"lru_add({f}): isolated by {folio.isolated_by}, whose list it is on "
+                     "(list_add corruption)")
     folio.unevictable = False
     if folio.evictable():
         lruvec_add_folio(mm.state, folio)
@@ -236,14 +239,19 @@ def folio_add_lru(mm: MM, cpu: int, folio: Folio) -> None:
     folio_batch_add_and_move(mm, cpu, "lru_add", folio, "folio_add_lru")
 
 
-def mark_insertion_hazard(mm: MM, folio: Folio) -> None:
-    """Queueing a folio for insertion on a list (lru_add, an mlock NEW entry)
-    while it is linked, or queued so already, will BUG when flushed."""
-    state = mm.state
+def insertion_hazard(state: State, folio: Folio) -> bool:
+    """Queueing ``folio`` for insertion on a list (lru_add, an mlock NEW
+    entry) will BUG when flushed if it is linked, isolated by someone, or
+    queued for insertion already."""
     queued = any(folio.name in c.batches["lru_add"] or (folio.name, "new") in c.batches["mlock"]
                  for c in state.cpus)
-    if folio.list is not None or queued:
-        state.hazard = True
+    return folio.list is not None or folio.isolated_by is not None or queued
+
+
+def mark_insertion_hazard(mm: MM, folio: Folio) -> None:
+    """Remember a hazard: from now on operations keep a backup to undo to."""
+    if insertion_hazard(mm.state, folio):
+        mm.state.hazard = True
 
 
 def folio_mark_accessed(mm: MM, cpu: int, folio: Folio) -> str:

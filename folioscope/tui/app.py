@@ -10,6 +10,7 @@ one render per burst instead of queueing hundreds.
 from __future__ import annotations
 
 import gc
+from time import monotonic
 from typing import Iterable, Protocol
 
 from textual import on, work
@@ -38,6 +39,8 @@ NARROW_BELOW = 100
 """Below this width: no borders, compact holders, the source swapped in on ``s``."""
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0)
 """Play speeds, steps per second."""
+MAX_FPS = 30
+"""Playing never ticks faster than this; faster speeds advance several steps a tick."""
 
 
 class TraceSource(Protocol):
@@ -111,6 +114,8 @@ class ReplayApp(App[int]):
         """The variant picked with ``v`` (kept across reloads)."""
         self._render_pending = False
         self._play_timer = None
+        self._played_at = 0.0
+        self._play_credit = 0.0
         self._ends: tuple[bool, bool] | None = None
         self.freeze_traces = False
         """Move each installed trace out of the GC's sight (``run`` sets it)."""
@@ -268,13 +273,23 @@ class ReplayApp(App[int]):
             self._play_timer.stop()
             self._play_timer = None
         if self.playing:
-            self._play_timer = self.set_interval(1 / self.speed, self._tick)
+            self._played_at = monotonic()
+            self._play_credit = 0.0
+            self._play_timer = self.set_interval(max(1 / self.speed, 1 / MAX_FPS), self._tick)
 
     def _tick(self) -> None:
+        """Advance by the time elapsed × speed: when frames are slower than the
+        speed asks, intermediate steps are skipped rather than the play slowed."""
         if self.step >= self.trace.last:
             self.playing = False
-        else:
-            self.step += 1
+            return
+        now = monotonic()
+        self._play_credit += (now - self._played_at) * self.speed
+        self._played_at = now
+        advance = int(self._play_credit)
+        if advance:
+            self._play_credit -= advance
+            self.step += advance
 
     # --- variants and reloading ---------------------------------------------
 

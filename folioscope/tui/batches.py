@@ -22,8 +22,15 @@ class CpuBatches(Static):
     frame: reactive[Frame | None] = reactive(None)
     """The step on screen."""
 
+    _key: tuple | None = None
+
     def watch_frame(self, frame: Frame | None) -> None:
         if frame is not None:
+            keys = frame.keys("cpu") + ["lru_disable_count"]
+            key = (frame.trace.variant, tuple((k, frame.state.get(k), frame.changed.get(k)) for k in keys))
+            if key == self._key:
+                return  # nothing this widget shows changed: no repaint
+            self._key = key
             disabled = frame.state.get("lru_disable_count", 0)
             self.border_title = "per-CPU batches"
             self.border_subtitle = f"lru_cache_disabled ×{disabled}" if disabled else ""

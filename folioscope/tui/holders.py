@@ -12,6 +12,10 @@ from .format import CHANGED, GAINED, GONE, LOST
 from .frames import Frame
 
 
+HOLDER_FIELDS = ("holders", "refcount", "freed", "kind", "order", "zone", "pos", "isolated")
+"""The folio fields this view shows."""
+
+
 class HoldersView(Static):
     """``folio.NAME.holders`` of the selected folio, summing to its refcount;
     holders the step added are green, those it dropped struck through."""
@@ -30,18 +34,27 @@ class HoldersView(Static):
     def on_resize(self) -> None:
         self._refresh_view()
 
+    _key: tuple | None = None
+
     def _refresh_view(self) -> None:
         frame, name = self.frame, self.selected
         if frame is None:
             return
+        from .app import NARROW_BELOW
+
+        narrow = self.app.size.width < NARROW_BELOW
+        fields = [f"folio.{name}.{f}" for f in HOLDER_FIELDS]
+        key = (name, narrow, name in frame.folios,
+               tuple((k, frame.state.get(k), frame.changed.get(k)) for k in fields))
+        if key == self._key:
+            return  # nothing this widget shows changed: no repaint
+        self._key = key
         if name is None or name not in frame.folios:
             self.border_title = "holders"
             self.update(Text("no folio selected", style="dim"))
             return
         self.border_title = f"who holds {name}"
-        from .app import NARROW_BELOW
-
-        if self.app.size.width < NARROW_BELOW:
+        if narrow:
             self.update(holders_line(frame, name))
         else:
             self.update(holders_table(frame, name))

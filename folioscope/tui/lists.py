@@ -26,8 +26,15 @@ class LruLists(Static):
     frame: reactive[Frame | None] = reactive(None)
     """The step on screen."""
 
+    _key: tuple | None = None
+
     def watch_frame(self, frame: Frame | None) -> None:
         if frame is not None:
+            keys = frame.keys("list.") + frame.keys("stats.")
+            key = tuple((k, frame.state.get(k), frame.changed.get(k)) for k in keys)
+            if key == self._key:
+                return  # nothing this widget shows changed: no repaint
+            self._key = key
             self.border_title = "LRU lists"
             self.update(lists_renderable(frame))
 

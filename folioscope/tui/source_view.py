@@ -7,7 +7,6 @@ the scenario is.
 
 from __future__ import annotations
 
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -42,10 +41,18 @@ class SourceView(ScrollView):
         self._trace_id: int | None = None
         self._current: int | None = None
         self._checked: dict[int, bool] = {}
+        self._base: Style | None = None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base = None
 
     def watch_frame(self, frame: Frame | None) -> None:
         if frame is None:
             return
+        step = frame.step
+        current = step.line if step.index else None
+        checked = {o.line: o.ok for o in step.expects}
         if id(frame.trace) != self._trace_id:
             self._trace_id = id(frame.trace)
             self._lines = frame.trace.source.splitlines() or [""]
@@ -53,12 +60,16 @@ class SourceView(ScrollView):
             width = max(len(line) for line in self._lines) + self._gutter() + 1
             self.virtual_size = Size(width, len(self._lines))
             self.border_title = frame.trace.path.rsplit("/", 1)[-1]
-        step = frame.step
-        self._current = step.line if step.index else None
-        self._checked = {o.line: o.ok for o in step.expects}
-        self.refresh()
-        if self._current:
-            self.call_after_refresh(self._reveal, self._current)
+            self.refresh()
+        else:
+            # Repaint only the lines whose marks change.
+            before = set(self._checked) | {self._current or 0}
+            for line in before | set(checked) | {current or 0}:
+                if line:
+                    self.refresh_line(line - 1)
+        self._current, self._checked = current, checked
+        if current:
+            self.call_after_refresh(self._reveal, current)
 
     def _reveal(self, line: int, center: bool = False) -> None:
         top = self.scroll_offset.y
@@ -77,12 +88,14 @@ class SourceView(ScrollView):
         scroll_x, scroll_y = self.scroll_offset
         number = y + scroll_y + 1
         width = self.scrollable_content_region.width
+        if self._base is None:
+            self._base = self.rich_style  # walks the DOM: once, not per line
         if number > len(self._lines):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base)
         text = self.line_text(number)
         segments = list(text.render(self.app.console))
         strip = Strip(segments).crop(scroll_x, scroll_x + width)
-        return strip.extend_cell_length(width).apply_style(self.rich_style)
+        return strip.extend_cell_length(width).apply_style(self._base)
 
     def line_text(self, number: int) -> Text:
         """One numbered, marked source line."""
@@ -99,4 +112,6 @@ class SourceView(ScrollView):
         return Text.assemble("  ", (f"{number:>{digits}} ", NUMBER), body)
 
     def on_click(self, event: events.Click) -> None:
-        self.post_message(LineClicked(event.y + self.scroll_offset.y + 1))
+        offset = event.get_content_offset(self)
+        if offset is not None and offset.y + self.scroll_offset.y < len(self._lines):
+            self.post_message(LineClicked(offset.y + self.scroll_offset.y + 1))

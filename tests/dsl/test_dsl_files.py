@@ -14,7 +14,7 @@ from folioscope.dsl import ScenarioError, parse_bytes, parse_file, parse_text
 from folioscope.dsl.parser import grammar_path, lark_parser
 from folioscope.dsl.vocabulary import BATCHES, MAX_SOURCE_BYTES, OP_NAMES, VARIANTS
 
-from samples import WILL
+from dsl_samples import WILL
 
 
 def file_error(path) -> ScenarioError:
@@ -171,6 +171,18 @@ def test_grammar_is_found_and_cached():
 def test_grammar_is_lalr_with_positions():
     parser = lark_parser()
     assert parser.options.parser == "lalr" and parser.options.propagate_positions
+
+
+def test_special_files_are_not_read():
+    e = file_error("/dev/zero")
+    assert e.message == "not a regular file" and e.line is None
+
+
+def test_errors_pickle():
+    import pickle
+    e = parse_error("cpu0 mlok F")
+    again = pickle.loads(pickle.dumps(e))
+    assert again.render() == e.render() and again.hint == e.hint
 
 
 def test_parse_bytes():

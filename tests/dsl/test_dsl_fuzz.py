@@ -14,7 +14,7 @@ from folioscope.dsl import ScenarioError, parse_bytes, parse_text
 from folioscope.dsl.parser import lark_parser
 from folioscope.dsl.vocabulary import BATCHES, FLAGS, FOLIO_ATTRS, FOLIO_FIELDS, KINDS, OPS, RESULTS, STATS
 
-from samples import EVERYTHING, WILL, all_samples
+from dsl_samples import EVERYTHING, WILL, all_samples
 from test_dsl_errors import assert_words_only
 
 SHAPE = re.compile(r"f\.fs:\d+:\d+: error: \S.*\n +\d+ \| .*\n +\| [ \t…]*\^+(\n  expected: .+)?(\n  hint: .+)?")

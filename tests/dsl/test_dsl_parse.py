@@ -10,7 +10,7 @@ from folioscope.dsl.ast import (
     FolioDecl, Op, Pos, Repeat,
 )
 
-from samples import EVERYTHING, WILL, all_samples, repo_scenarios
+from dsl_samples import EVERYTHING, WILL, all_samples, repo_scenarios
 
 DECLS = "folio F1..F31 anon\nfolio F anon\nfolio S shmem new\nfolio L1 anon order=2\n"
 

@@ -332,3 +332,18 @@ def test_source_is_toggled_with_s():
             await settle(pilot)
             assert not app.query_one("#source").display
     run(body())
+
+
+def test_clicking_a_source_line_goes_to_its_next_step():
+    async def body():
+        app = saved_app(two_folio_trace())  # line k + 2 runs step k; line 5 runs step 3
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.click("#source", offset=(6, 1 + 4))  # border, then line 5
+            await settle(pilot)
+            assert app.frame.index == 3
+            await pilot.click("#source", offset=(6, 1 + 0))  # line 1: a declaration
+            await settle(pilot)
+            assert app.frame.index == 3
+            assert any("no step runs line 1" in n for n in notifications(app))
+    run(body())
