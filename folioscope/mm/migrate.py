@@ -74,7 +74,8 @@ def migrate_pages_batch(mm: MM, cpu: int, folios: list[Folio], mode: str,
         unmapped = [u for u in unmapped if u is not None]
         for n in range(1, passes + 1):
             for u in list(unmapped):
-                if migrate_folio_move(mm, cpu, u, f"pass {n}/{passes}", quiet=n < passes):
+                label = f"pass {n}/{passes}" if n < passes or passes == 1 else f"all {passes} passes"
+                if migrate_folio_move(mm, cpu, u, label, quiet=n < passes):
                     unmapped.remove(u)
             if not unmapped:
                 break

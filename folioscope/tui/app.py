@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -91,15 +91,15 @@ class ReplayApp(App[int]):
         Binding("escape", "dismiss_error", "Close error", show=False, tooltip="Close the error panel"),
     ]
 
-    step: reactive[int] = reactive(0, init=False)
+    step: var[int] = var(0, init=False)
     """The step the user asked for (rendered on the next ``call_later``)."""
-    frame: reactive[Frame | None] = reactive(None, init=False)
+    frame: var[Frame | None] = var(None, init=False)
     """The step on screen; the widgets are bound to it."""
-    selected: reactive[str | None] = reactive(None, init=False)
+    selected: var[str | None] = var(None, init=False)
     """The folio under the cursor (holders, ``]``/``[``)."""
-    playing: reactive[bool] = reactive(False, init=False)
+    playing: var[bool] = var(False, init=False)
     """Whether the trace is playing."""
-    speed: reactive[float] = reactive(2.0, init=False)
+    speed: var[float] = var(2.0, init=False)
     """Play speed in steps per second."""
 
     def __init__(self, source: TraceSource, trace: Trace, start_step: int = 0) -> None:

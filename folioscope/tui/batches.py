@@ -7,7 +7,7 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.widgets import Static
 
 from ..mm.variants import VARIANTS
@@ -19,7 +19,7 @@ class CpuBatches(Static):
     """``cpuN.BATCH`` for every CPU; entries that arrived this step are green,
     those that left are struck through."""
 
-    frame: reactive[Frame | None] = reactive(None)
+    frame: var[Frame | None] = var(None)
     """The step on screen."""
 
     _key: tuple | None = None

@@ -14,7 +14,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.geometry import Region, Size
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -46,9 +46,9 @@ class FolioTable(ScrollView):
     """
 
     can_focus = False
-    frame: reactive[Frame | None] = reactive(None)
+    frame: var[Frame | None] = var(None)
     """The step on screen."""
-    selected: reactive[str | None] = reactive(None)
+    selected: var[str | None] = var(None)
     """The folio under the cursor."""
 
     def __init__(self, **kwargs) -> None:

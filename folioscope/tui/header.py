@@ -5,11 +5,28 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.reactive import reactive
-from textual.widgets import Button, Static
+from textual.reactive import var
+from textual.widget import Widget
+from textual.widgets import Button
 
 from .format import result_style
 from .frames import Frame
+
+
+class Where(Widget):
+    """The two lines of text; updating them repaints without a layout pass."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._text = Text()
+
+    def show(self, text: Text) -> None:
+        """Replace the text."""
+        self._text = text
+        self.refresh()
+
+    def render(self) -> Text:
+        return self._text
 
 
 class ReplayHeader(Horizontal):
@@ -19,15 +36,15 @@ class ReplayHeader(Horizontal):
     disabled at step 0 and Next/Last at the last step.
     """
 
-    frame: reactive[Frame | None] = reactive(None)
+    frame: var[Frame | None] = var(None)
     """The step on screen."""
-    playing: reactive[bool] = reactive(False)
+    playing: var[bool] = var(False)
     """Whether the app is playing the trace."""
-    speed: reactive[float] = reactive(2.0)
+    speed: var[float] = var(2.0)
     """Play speed, steps per second."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="where")
+        yield Where(id="where")
         with Horizontal(id="transport"):
             yield Button("⇤", id="first", action="app.first_step", compact=True,
                          tooltip="First step (home)")
@@ -63,7 +80,7 @@ class ReplayHeader(Horizontal):
 
     def _update(self) -> None:
         if self.is_mounted and self.frame is not None:
-            self.query_one("#where", Static).update(header_text(self.frame, self.playing, self.speed))
+            self.query_one(Where).show(header_text(self.frame, self.playing, self.speed))
 
 
 def header_text(frame: Frame, playing: bool, speed: float) -> Text:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.widgets import Static
 
 from .format import CHANGED, GAINED, GONE, LOST
@@ -20,9 +20,9 @@ class HoldersView(Static):
     """``folio.NAME.holders`` of the selected folio, summing to its refcount;
     holders the step added are green, those it dropped struck through."""
 
-    frame: reactive[Frame | None] = reactive(None)
+    frame: var[Frame | None] = var(None)
     """The step on screen."""
-    selected: reactive[str | None] = reactive(None)
+    selected: var[str | None] = var(None)
     """The folio whose holders are shown."""
 
     def watch_frame(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.widgets import Static
 
 from .format import CHANGED, plain, sequence
@@ -23,7 +23,7 @@ STAT_LABELS = {
 class LruLists(Static):
     """``list.*`` (empty, untouched lists folded) and ``stats.*``."""
 
-    frame: reactive[Frame | None] = reactive(None)
+    frame: var[Frame | None] = var(None)
     """The step on screen."""
 
     _key: tuple | None = None

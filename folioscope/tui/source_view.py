@@ -11,7 +11,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.geometry import Size
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -31,7 +31,7 @@ class SourceView(ScrollView):
     :class:`~folioscope.tui.messages.LineClicked`."""
 
     can_focus = False
-    frame: reactive[Frame | None] = reactive(None)
+    frame: var[Frame | None] = var(None)
     """The step on screen."""
 
     def __init__(self, **kwargs) -> None:

@@ -124,9 +124,7 @@ def screen_text(app) -> str:
 
 def header_text(app) -> str:
     """The header's two lines as plain text."""
-    from textual.widgets import Static
-
-    return str(app.query_one("#where", Static).render())
+    return app.query_one("#where").render().plain
 
 
 def notifications(app) -> list[str]:
