@@ -128,14 +128,26 @@ def bench_memory(variant: str, ops: list[tuple]) -> float:
     return (now - base) / (len(ops) / 1000), peak
 
 
-def _scenario_text(ops: list[tuple], variant: str) -> str:
+def _op_line(op: str, cpu: int, folios: tuple, flags: tuple) -> str:
+    name = "drain all" if op == "drain_all" else op
+    return " ".join([f"cpu{cpu}", name, *folios, *flags])
+
+
+def _scenario_text(total: int, variant: str) -> str:
+    """The scenario as DSL text: the 8-round period of the mix in a
+    ``repeat`` block (files are limited in size, not in steps), then the
+    remainder."""
     lines = [f"kernel {variant}", f"cpus {NCPUS}"]
     for name, kind, attrs in DECLS:
         words = [f"{k}={v}" if v is not True else k for k, v in attrs.items()]
         lines.append(" ".join(["folio", name, kind, *words]))
-    for op, cpu, folios, flags in ops:
-        name = "drain all" if op == "drain_all" else op
-        lines.append(" ".join([f"cpu{cpu}", name, *folios, *flags]))
+    period = [o for r in range(8) for o in round_ops(r)]
+    times, rest = divmod(total, len(period))
+    if times:
+        lines.append(f"repeat {times} {{")
+        lines += ["  " + _op_line(*o) for o in period]
+        lines.append("}")
+    lines += [_op_line(*o) for o in period[:rest]]
     return "\n".join(lines) + "\n"
 
 
@@ -160,10 +172,10 @@ def bench_trace(variant: str, ops: list[tuple]) -> str:
     try:
         from folioscope.dsl import parse_text
         t0 = time.perf_counter()
-        scenario = parse_text(_scenario_text(ops, variant), "<benchmark>")
+        scenario = parse_text(_scenario_text(len(ops), variant), "<benchmark>")
         parse_s = time.perf_counter() - t0
     except Exception as err:
-        how = f"AST built directly (parser: {type(err).__name__})"
+        how = f"AST built directly (parser: {type(err).__name__}: {str(err).splitlines()[0][:80]})"
         scenario, parse_s = _scenario_ast(ops, variant), 0.0
     try:
         gc.collect()
@@ -176,7 +188,7 @@ def bench_trace(variant: str, ops: list[tuple]) -> str:
     # memory of a trace of 20,000 steps
     small = ops[:20000]
     try:
-        small_sc = parse_text(_scenario_text(small, variant), "<benchmark>") \
+        small_sc = parse_text(_scenario_text(len(small), variant), "<benchmark>") \
             if how == "parsed text" else _scenario_ast(small, variant)
         gc.collect()
         tracemalloc.start()

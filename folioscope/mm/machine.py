@@ -173,6 +173,8 @@ class Machine:
     def _creates_hazard(self, op: str, folios: tuple[str, ...]) -> bool:
         """Whether this operation queues a folio that may BUG when flushed,
         perhaps within the operation itself (lru_cache_disable, a full batch)."""
+        if op == "gup_longterm":
+            return True      # a failed migration's putback may BUG deep inside
         if op not in INSERTING_OPS:
             return False
         found = [self.state.folios.get(name) for name in folios]

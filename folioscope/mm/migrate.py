@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from .context import MM
 from .folio import Folio
-from .mlock import mlock_drain_local, mlock_folio, munlock_folio
+from .mlock import mlock_drain_local, mlock_folio
+from .rmap import munlock_vma_folio
 from .refs import folio_get, folio_put, holders
 from .swap import folio_add_lru, lru_add_drain
 
@@ -118,7 +119,7 @@ def try_to_migrate_one(mm: MM, cpu: int, folio: Folio, locked: bool) -> None:
     for a VM_LOCKED vma, then mlock_drain_local()), then drop the map's reference."""
     if locked:
         folio.locked_maps -= 1
-        munlock_folio(mm, cpu, folio)
+        munlock_vma_folio(mm, cpu, folio)
         mlock_drain_local(mm, cpu)
     else:
         folio.plain_maps -= 1

@@ -41,5 +41,14 @@ def unmap_folio(mm: MM, cpu: int, folio: Folio, locked: bool) -> None:
         folio.plain_maps -= 1
     mm.log(f"folio_remove_rmap_pte({folio.name}): mapcount {folio.mapcount}")
     if locked:
-        munlock_folio(mm, cpu, folio)
+        munlock_vma_folio(mm, cpu, folio)
     folio_put(mm, folio)
+
+
+def munlock_vma_folio(mm: MM, cpu: int, folio: Folio) -> None:
+    """munlock_vma_folio() for a VM_LOCKED vma; v5.18's munlock_vma_page()
+    skipped a PTE-mapped large folio."""
+    if folio.large and not mm.variant.munlock_large_at_unmap:
+        mm.log(f"munlock_vma_page({folio.name}): PTE-mapped large folio — skipped")
+        return
+    munlock_folio(mm, cpu, folio)

@@ -231,12 +231,18 @@ def request_move(mm: MM, cpu: int, request: MoveRequest, folio: Folio) -> str:
 
 def folio_add_lru(mm: MM, cpu: int, folio: Folio) -> None:
     """folio_add_lru(): queue on lru_add; PG_lru must be clear."""
+    check_folio_add_lru(mm, folio)
+    mark_insertion_hazard(mm, folio)
+    folio_batch_add_and_move(mm, cpu, "lru_add", folio, "folio_add_lru")
+
+
+def check_folio_add_lru(mm: MM, folio: Folio) -> None:
+    """folio_add_lru()'s VM_BUG_ON_FOLIO()s, which callers check first so that
+    a BUG changes nothing."""
     if folio.lru:
         raise mm.bug(f"folio_add_lru({folio.name}): VM_BUG_ON_FOLIO(folio_test_lru(folio))")
     if folio.active and folio.unevictable:
         raise mm.bug(f"folio_add_lru({folio.name}): VM_BUG_ON_FOLIO(active && unevictable)")
-    mark_insertion_hazard(mm, folio)
-    folio_batch_add_and_move(mm, cpu, "lru_add", folio, "folio_add_lru")
 
 
 def insertion_hazard(state: State, folio: Folio) -> bool:

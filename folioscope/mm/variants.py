@@ -44,6 +44,9 @@ class Variant:
     """10x (v5.18 migrate_pages) or async3_sync7 (migrate_pages_sync, v6.3+)."""
     migrate_drain_after_move: str = "if_mlocked"
     """if_mapped (v5.18..v6.6) or if_mlocked (v6.7+, PAGE_WAS_MLOCKED)."""
+    munlock_large_at_unmap: bool = True
+    """__folio_remove_rmap() munlocks large folios too (about v6.5, Yin Fengwei);
+    v5.18's munlock_vma_page() skipped PTE-mapped THPs."""
     drain_all_local_first: bool = False
     """v6.18: __lru_add_drain_all() does a local lru_add_drain() first."""
 
@@ -54,13 +57,13 @@ V5_18 = Variant(
     summary="mlock_page() batched per CPU; move batches keep PG_lru until flush (v5.18-v6.8, batch 15)",
     batch_size=15, deactivate_file_requires_lru=False, gup_drain_trigger="lru",
     gup_skip_large_for_drain=False, gup_retry_style="v518_zero_means_retry",
-    migrate_passes="10x", migrate_drain_after_move="if_mapped",
+    migrate_passes="10x", migrate_drain_after_move="if_mapped", munlock_large_at_unmap=False,
 )
 V6_9 = replace(
     V5_18, name="v6.9", commits="9cecde80aae0 mm: increase folio batch size",
     summary="as v5.18 with 31-entry batches and v6.x GUP/migration (v6.9-v6.10)",
     batch_size=31, gup_retry_style="collected_count", migrate_passes="async3_sync7",
-    migrate_drain_after_move="if_mlocked",
+    migrate_drain_after_move="if_mlocked", munlock_large_at_unmap=True,
 )
 V6_11 = replace(
     V6_9, name="v6.11", letter="b",

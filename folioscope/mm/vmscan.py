@@ -6,7 +6,7 @@ from .context import MM
 from .folio import Folio
 from .lruvec import lruvec_del_folio
 from .refs import folio_get, folio_put
-from .swap import folio_add_lru
+from .swap import check_folio_add_lru, folio_add_lru
 
 
 def folio_isolate_lru(mm: MM, folio: Folio, isolator: str) -> bool:
@@ -32,6 +32,7 @@ def folio_putback_lru(mm: MM, cpu: int, folio: Folio) -> None:
     if not folio.isolated_by:
         raise mm.bug(f"folio_putback_lru({folio.name}): not isolated "
                      "(its folio_put would drop a reference nobody took)")
+    check_folio_add_lru(mm, folio)
     with mm.call(f"folio_putback_lru({folio.name})"):
         folio.isolated_by = None
         folio_add_lru(mm, cpu, folio)

@@ -15,7 +15,6 @@ from typing import Iterable, Protocol
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
@@ -28,15 +27,15 @@ from .dialogs import GotoScreen, HelpScreen, VariantScreen
 from .error_panel import ErrorPanel, error_message
 from .folios import FolioTable
 from .frames import Frame, TraceIndex, after, before
+from .format import NARROW_BELOW
 from .header import ReplayHeader
 from .holders import HoldersView
+from .keys import BINDINGS, action_commands, key_help
 from .lists import LruLists
 from .messages import FolioSelected, LineClicked
 from .source_view import SourceView
 from .step_events import StepEvents
 
-NARROW_BELOW = 100
-"""Below this width: no borders, compact holders, the source swapped in on ``s``."""
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0)
 """Play speeds, steps per second."""
 MAX_FPS = 30
@@ -61,35 +60,7 @@ class ReplayApp(App[int]):
     TITLE = "folioscope play"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
 
-    BINDINGS = [
-        Binding("right,n", "step_forward", "Next", key_display="→", tooltip="Next step"),
-        Binding("left,p", "step_back", "Back", key_display="←", tooltip="Previous step"),
-        Binding("home", "first_step", "First", show=False, tooltip="First step (the declared state)"),
-        Binding("end", "last_step", "Last", show=False, tooltip="Last step"),
-        Binding("space", "toggle_play", "Play", tooltip="Play / pause"),
-        Binding("plus,equals_sign", "faster", "Faster", show=False, key_display="+",
-                tooltip="Play faster"),
-        Binding("minus", "slower", "Slower", show=False, key_display="-", tooltip="Play slower"),
-        Binding("g", "goto", "Go to", tooltip="Go to step…"),
-        Binding("right_square_bracket", "next_change", "Change", key_display="]",
-                tooltip="Next step that changes the selected folio"),
-        Binding("left_square_bracket", "prev_change", "Prev change", key_display="[", show=False,
-                tooltip="Previous step that changed the selected folio"),
-        Binding("x", "next_issue", "Failure",
-                tooltip="Next non-ok result or failed expectation"),
-        Binding("X", "prev_issue", "Prev failure", show=False,
-                tooltip="Previous non-ok result or failed expectation"),
-        Binding("down,j", "select_folio(1)", "Next folio", show=False, tooltip="Select the next folio"),
-        Binding("up,k", "select_folio(-1)", "Prev folio", show=False,
-                tooltip="Select the previous folio"),
-        Binding("v", "switch_variant", "Variant", tooltip="Switch kernel variant (re-run)…"),
-        Binding("r", "reload", "Reload", tooltip="Reload the scenario file after editing it"),
-        Binding("s", "toggle_source", "Source", show=False,
-                tooltip="Hide/show the source (narrow screens: swap with the events)"),
-        Binding("question_mark", "help", "Help", key_display="?", tooltip="Keys and legend"),
-        Binding("q", "quit", "Quit", tooltip="Quit"),
-        Binding("escape", "dismiss_error", "Close error", show=False, tooltip="Close the error panel"),
-    ]
+    BINDINGS = BINDINGS
 
     step: var[int] = var(0, init=False)
     """The step the user asked for (rendered on the next ``call_later``)."""
@@ -302,6 +273,7 @@ class ReplayApp(App[int]):
 
         def done(name: str | None) -> None:
             if name and name != self.trace.variant:
+                self.notify(f"running under {name}…", timeout=2)
                 self.rebuild(name, f"re-ran under {name}")
         self.push_screen(VariantScreen(VARIANT_NAMES, self.trace.variant), done)
 
@@ -311,6 +283,7 @@ class ReplayApp(App[int]):
             self.notify("This is a saved trace: there is no scenario to reload.",
                         title="Cannot reload", severity="warning")
             return
+        self.notify("reloading…", timeout=2)
         self.rebuild(self.chosen_variant, "reloaded")
 
     @work(thread=True, exclusive=True, group="build", exit_on_error=False)
@@ -321,7 +294,8 @@ class ReplayApp(App[int]):
         except Exception as err:  # ScenarioError, ImportError, CannotRecompute, ...
             self.call_from_thread(self._build_failed, err, done)
         else:
-            self.call_from_thread(self.install, trace, variant, done)
+            self.call_from_thread(self.install, trace, variant, f"{done} ({trace.variant})"
+                                  if done == "reloaded" else done)
 
     def install(self, trace: Trace, variant: str | None, done: str) -> None:
         """Show ``trace`` at the current step (clamped)."""
@@ -334,14 +308,15 @@ class ReplayApp(App[int]):
         self.set_reactive(ReplayApp.step, self.validate_step(self.step))
         self.show_step(self.step)
         self.query_one(ErrorPanel).hide()
-        self.notify(f"{done}: {trace.variant}, step {self.step}/{trace.last}", timeout=3)
+        self.clear_notifications()  # the "running…" one
+        self.notify(f"{done}: step {self.step}/{trace.last}", timeout=3)
 
     def _build_failed(self, error: Exception, done: str) -> None:
-        what = "reload" if done == "reloaded" else "variant switch"
+        what = "reload" if done.startswith("reloaded") else "variant switch"
         self.query_one(ErrorPanel).show(error_message(error),
                                         f"{what} failed — still showing the previous trace")
-        self.notify(f"{what} failed; the previous trace is still shown", severity="error",
-                    timeout=4)
+        self.clear_notifications()
+        self.bell()
 
     def action_dismiss_error(self) -> None:
         """Close the error panel."""
@@ -353,31 +328,13 @@ class ReplayApp(App[int]):
         """Hide or show the source (swap it with the events when narrow)."""
         self.screen.toggle_class("-source-toggled")
 
-    def key_help(self) -> list[tuple[str, str]]:
-        """(keys, description) of every binding, for the help screen."""
-        rows = []
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            keys = [self.get_key_display(Binding(k, binding.action)) for k in binding.key.split(",")]
-            if binding.key_display:
-                keys[0] = binding.key_display
-            rows.append((" ".join(keys), binding.tooltip or binding.description))
-        return rows
-
     def action_help(self) -> None:
         """Show the keys and the legend."""
-        self.push_screen(HelpScreen(self.key_help()))
+        self.push_screen(HelpScreen(key_help(self)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            name, _, arg = binding.action.partition("(")
-            if arg or name in ("quit", "dismiss_error"):
-                continue
-            method = getattr(self, f"action_{name}")
-            keys = binding.key_display or binding.key.split(",")[0]
-            yield SystemCommand(binding.tooltip.rstrip("…"), f"key: {keys}", method)
+        yield from action_commands(self)
 
 
 def follow(frame: Frame, selected: str | None) -> str | None:

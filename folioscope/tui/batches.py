@@ -8,14 +8,14 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.reactive import var
-from textual.widgets import Static
 
 from ..mm.variants import VARIANTS
 from .format import CHANGED, sequence
 from .frames import Frame
+from .panel import Panel
 
 
-class CpuBatches(Static):
+class CpuBatches(Panel):
     """``cpuN.BATCH`` for every CPU; entries that arrived this step are green,
     those that left are struck through."""
 
@@ -34,7 +34,7 @@ class CpuBatches(Static):
             disabled = frame.state.get("lru_disable_count", 0)
             self.border_title = "per-CPU batches"
             self.border_subtitle = f"lru_cache_disabled ×{disabled}" if disabled else ""
-            self.update(batches_renderable(frame))
+            self.show(batches_renderable(frame))
 
 
 def batch_names(frame: Frame) -> list[str]:

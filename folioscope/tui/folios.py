@@ -42,7 +42,7 @@ class FolioTable(ScrollView):
     COMPONENT_CLASSES = {"folio-table--header", "folio-table--cursor"}
     DEFAULT_CSS = """
     FolioTable > .folio-table--header { text-style: bold; }
-    FolioTable > .folio-table--cursor { background: $accent 40%; }
+    FolioTable > .folio-table--cursor { background: $primary 45%; }
     """
 
     can_focus = False
@@ -65,6 +65,7 @@ class FolioTable(ScrollView):
         if frame is None:
             return
         names = frame.folios
+        self.border_title = f"folios ({len(names)})" if len(names) > 1 else "folio"
         rows = [row_cells(frame, name) for name in names]
         widths = [len(label) for label, _ in COLUMNS]
         for row in rows:

@@ -7,6 +7,10 @@ from collections import Counter
 
 from rich.text import Text
 
+NARROW_BELOW = 100
+"""Below this many columns the screen is narrow: no borders, holders on one
+line, the source swapped in with ``s``."""
+
 CHANGED = "bold yellow"
 """A value the current step changed."""
 GAINED = "bold green"

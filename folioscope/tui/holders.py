@@ -6,17 +6,17 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.reactive import var
-from textual.widgets import Static
 
-from .format import CHANGED, GAINED, GONE, LOST
+from .format import CHANGED, GAINED, GONE, LOST, NARROW_BELOW
 from .frames import Frame
+from .panel import Panel
 
 
 HOLDER_FIELDS = ("holders", "refcount", "freed", "kind", "order", "zone", "pos", "isolated")
 """The folio fields this view shows."""
 
 
-class HoldersView(Static):
+class HoldersView(Panel):
     """``folio.NAME.holders`` of the selected folio, summing to its refcount;
     holders the step added are green, those it dropped struck through."""
 
@@ -40,8 +40,6 @@ class HoldersView(Static):
         frame, name = self.frame, self.selected
         if frame is None:
             return
-        from .app import NARROW_BELOW
-
         narrow = self.app.size.width < NARROW_BELOW
         fields = [f"folio.{name}.{f}" for f in HOLDER_FIELDS]
         key = (name, narrow, name in frame.folios,
@@ -51,13 +49,13 @@ class HoldersView(Static):
         self._key = key
         if name is None or name not in frame.folios:
             self.border_title = "holders"
-            self.update(Text("no folio selected", style="dim"))
+            self.show(Text("no folio selected", style="dim"))
             return
         self.border_title = f"who holds {name}"
         if narrow:
-            self.update(holders_line(frame, name))
+            self.show(holders_line(frame, name))
         else:
-            self.update(holders_table(frame, name))
+            self.show(holders_table(frame, name))
 
 
 def holders_table(frame: Frame, name: str) -> Table | Text:

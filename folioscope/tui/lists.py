@@ -6,10 +6,10 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.reactive import var
-from textual.widgets import Static
 
 from .format import CHANGED, plain, sequence
 from .frames import Frame
+from .panel import Panel
 
 STAT_LABELS = {
     "stats.drain_all_calls": "drain_all calls",
@@ -20,7 +20,7 @@ STAT_LABELS = {
 }
 
 
-class LruLists(Static):
+class LruLists(Panel):
     """``list.*`` (empty, untouched lists folded) and ``stats.*``."""
 
     frame: var[Frame | None] = var(None)
@@ -36,7 +36,7 @@ class LruLists(Static):
                 return  # nothing this widget shows changed: no repaint
             self._key = key
             self.border_title = "LRU lists"
-            self.update(lists_renderable(frame))
+            self.show(lists_renderable(frame))
 
 
 def lists_renderable(frame: Frame) -> Group:

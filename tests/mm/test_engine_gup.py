@@ -12,8 +12,8 @@ import pytest
 from folioscope.mm import Machine, get_variant
 from folioscope.mm.context import MM
 from folioscope.mm.migrate import migrate_pages
-from mmtest import ALL, A, B, BIAS, D, GROUP, batch, count_events, do, f, flags, held, machine, \
-    pending, run, where
+from mmtest import ALL, A, BIAS, D, GROUP, batch, count_events, do, f, held, machine, pending, \
+    run, where
 
 HEAD_DRAIN = ("hugh-suggestion", "hugh-portmanteau")
 
@@ -249,23 +249,19 @@ def test_drain_after_move_mapped_not_mlocked(policy):
 
 
 @pytest.mark.parametrize("policy", ["if_mapped", "if_mlocked"])
-def test_drain_after_move_mlocked_not_mapped(policy):
-    """PAGE_WAS_MLOCKED is recorded before the unmap; with no mapping to
-    restore, nothing mlocks F' again: PG_unevictable is copied (§8.6), and
-    only the drain (lru_add recomputing) makes F' evictable."""
+def test_drain_after_move_mapped_and_mlocked(policy):
+    """Both policies drain: lru_add() puts F' (PG_unevictable copied, not
+    mlocked) on an evictable list, then the VM_LOCKED remap mlocks it onto
+    the unevictable list with mlock_count 1.  (A folio GUP returns is always
+    mapped, so PAGE_WAS_MLOCKED without PAGE_WAS_MAPPED does not arise here.)"""
     m = custom("v6.9", migrate_drain_after_move=policy)
-    m.declare("F", "file", zone="movable")
-    run(m, "cpu0 mlock F", "cpu0 drain")
-    assert (f(m, "F").list, f(m, "F").mlocked) == ("unevictable", True)
+    m.declare("F", "file", zone="movable", locked=1)
     assert do(m, "cpu0 gup_longterm F").result == "ok"
     N = f(m, "F'")
-    assert not N.mlocked
-    if policy == "if_mlocked":
-        assert where(m, "F'") == ("inactive_file", "head", True) and not N.unevictable
-        assert held(m, "F'") == {"page cache": 1, "pin": BIAS}
-    else:
-        assert where(m, "F'") == (None, None, False) and N.unevictable
-        assert held(m, "F'") == {"page cache": 1, "pin": BIAS, "cpu0 lru_add": 1}
+    assert (N.list, N.lru, N.unevictable, N.mlocked, N.mlock_count) == \
+        ("unevictable", True, True, True, 1)
+    assert held(m, "F'") == {"page cache": 1, "map (VM_LOCKED)": 1, "pin": BIAS}
+    assert not pending(m)
 
 
 @pytest.mark.parametrize("variant", ALL)
@@ -427,3 +423,15 @@ def test_migrate_folio_freed_from_under_us(variant):
     assert failed == []
     assert f(m, "F").freed and f(m, "F").refcount == 0 and "F'" not in m.state.folios
     m.assert_invariants("migrate_pages")
+
+
+@pytest.mark.parametrize("variant", ALL)
+def test_cma_folio_is_migrated_to_normal(variant):
+    """KM §8.1: a MIGRATE_CMA pageblock is not longterm-pinnable either."""
+    m = machine(variant)
+    m.declare("F", "file", zone="cma", mapped=1)
+    assert do(m, "cpu0 gup_longterm F").result == "ok"
+    assert f(m, "F").freed and f(m, "F'").zone == "normal" and f(m, "F'").pincount == 1
+    h = held(m, "F'")
+    assert h.pop("cpu0 lru_add", 0) == (0 if variant in ("v5.18",) + HEAD_DRAIN else 1)
+    assert h == {"page cache": 1, "map": 1, "pin": BIAS}

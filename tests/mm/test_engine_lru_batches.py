@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from mmtest import (ALL, A, B, BATCH_SIZE, BIAS, D, GROUP, assert_bug_leaves_state, batch,
-                    count_events, do, f, flags, held, lst, machine, pending, run, where)
+from mmtest import (ALL, A, B, BATCH_SIZE, BIAS, D, GROUP, assert_bug_leaves_state, batch, do,
+                    f, flags, held, lst, machine, pending, run, where)
 
 # --- gates (KM §4 table) ------------------------------------------------------
 
@@ -751,3 +751,32 @@ def test_pin_small_and_large(variant):
     assert (f(m, "F").refcount, f(m, "F").pincount) == (1, 0)
     assert (f(m, "L").refcount, f(m, "L").pincount) == (4, 0)
     assert_bug_leaves_state(m, "cpu0 unpin L")
+
+
+@pytest.mark.parametrize("variant", ALL)
+@pytest.mark.parametrize("queue,lst_name", [("activate", "inactive_anon"), ("mlock", "unevictable"),
+                                             ("rotate", "inactive_anon")])
+def test_batch_release_can_drop_the_last_reference(variant, queue, lst_name):
+    """folios_put()/release_pages() after processing: if the entry held the
+    last reference, the folio is freed and taken off its list."""
+    m = machine(variant)
+    m.declare("F", "anon")
+    m.declare("G", "anon")
+    run(m, f"cpu0 {queue} F", "cpu1 unmap F")
+    assert held(m, "F") == {f"cpu0 {'mlock (lru)' if queue == 'mlock' else MOVE_BATCH[queue]}": 1}
+    run(m, "cpu0 drain")
+    F = f(m, "F")
+    assert F.freed and F.refcount == 0 and F.list is None and not F.lru
+    assert all("F" not in members for members in m.state.lists.values())
+    assert lst(m, "inactive_anon") == ["G"] and not pending(m)
+
+
+@pytest.mark.parametrize("variant", ALL)
+def test_unpin_can_drop_the_last_reference(variant):
+    m = machine(variant)
+    m.declare("F", "anon", active=True)
+    run(m, "cpu0 pin F", "cpu0 unmap F")
+    assert held(m, "F") == {"pin": BIAS} and f(m, "F").list == "active_anon"
+    run(m, "cpu0 unpin F")
+    assert f(m, "F").freed and not lst(m, "active_anon")
+    assert_bug_leaves_state(m, "cpu0 unpin F")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from mmtest import ALL, GROUP, assert_bug_leaves_state, batch, do, f, flags, held, machine, \
-    pending, run, where
+from mmtest import ALL, GROUP, assert_bug_leaves_state, batch, f, held, machine, pending, run, \
+    where
 
 
 def unevictable_state(m, name):

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from mmtest import ALL, A, B, BIAS, D, GROUP, batch, do, f, flags, held, machine, pending, run, \
-    where
+from mmtest import ALL, BIAS, D, GROUP, batch, do, f, flags, held, machine, pending, run, where
 
 HEAD_DRAIN = ("hugh-suggestion", "hugh-portmanteau")
 """Variants whose collect starts with an unconditional lru_add_drain()."""

@@ -7,6 +7,10 @@ InvariantViolation here is a bug in the model.  On top of that, every step
 must return an Outcome (never raise), a BUG must leave the state exactly as
 it was, the flat view's holders must add up to the refcount, and a freed
 folio must never change except through a BUG (which is undone).
+
+Longer runs of the same generator (about 160,000 programs) found two
+model bugs; their shrunk reproducers are in test_engine_findings.py
+(explicit failing examples here would stop the random search).
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ NO_FOLIO_OPS = ("drain", "drain_all", "flush", "lru_cache_disable", "lru_cache_e
 BOOL_WORDS = ("new", "nolru", "unmlocked", "active", "inactive", "referenced", "dirty",
               "writeback", "private")
 
-EXAMPLES_PER_VARIANT = 120
+EXAMPLES_PER_VARIANT = 250
+
 
 
 @st.composite
@@ -60,7 +65,7 @@ def declarations(draw, names):
 def operations(draw, names, ncpus):
     targets = names + [n + "'" for n in names]
     ops = []
-    for _ in range(draw(st.integers(1, 25))):
+    for _ in range(draw(st.integers(1, 20))):
         cpu = draw(st.integers(0, ncpus - 1))
         group = draw(st.sampled_from(("single",) * 6 + ("multi", "none", "none")))
         if group == "single":
@@ -136,7 +141,7 @@ def check_program(variant, program) -> None:
 
 
 @pytest.mark.parametrize("variant", VARIANT_NAMES)
-@settings(max_examples=EXAMPLES_PER_VARIANT, deadline=None,
+@settings(max_examples=EXAMPLES_PER_VARIANT, deadline=None, report_multiple_bugs=False,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(program=programs())
 def test_random_sequences(variant, program):
