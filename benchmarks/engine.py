@@ -98,12 +98,17 @@ def bench_engine(variant: str, ops: list[tuple], check: bool = False) -> tuple[f
     return len(ops) / dt, results
 
 
-def bench_migrations(variant: str, count: int) -> float:
+def bench_migrations(variant: str, count: int, per_machine: int = 20) -> float:
     """gup_longterm of a fresh ZONE_MOVABLE folio, migrated each time (with a
-    stale lru_activate entry on another CPU, so d drains and a fails)."""
-    m = Machine(variant, NCPUS)
+    stale lru_activate entry on another CPU, so d drains and a fails).  A new
+    machine every ``per_machine`` pins keeps the state small (each migration
+    adds a folio F'); pass a large ``per_machine`` to see the cost grow with
+    the number of folios."""
     t0 = time.perf_counter()
+    m = None
     for i in range(count):
+        if i % per_machine == 0:
+            m = Machine(variant, NCPUS)
         name = f"M{i}"
         m.declare(name, "anon", zone="movable", referenced=True)
         m.apply("mark_accessed", 1, (name,))
@@ -240,7 +245,9 @@ def main(argv: list[str] | None = None) -> None:
     rate_c, _ = bench_engine(v, ops[:20000], check=True)
     print(f"engine  Machine.apply check=True {rate_c:>12,.0f} ops/s   (20,000 ops; invariants + backup)")
     print(f"engine  gup_longterm + migration {bench_migrations(v, 2000):>12,.0f} pins/s "
-          "(each: declare, mark_accessed, gup_longterm, 2 drains)")
+          "(each: declare, mark_accessed, gup_longterm, 2 drains; <= 40 folios)")
+    print(f"engine  the same, state growing     {bench_migrations(v, 1000, per_machine=1000):>9,.0f} pins/s "
+          "(up to 2,000 folios: gup_longterm's backup clones the whole state)")
     per_k, peak = bench_memory(v, ops[:20000])
     print(f"memory  outcomes kept            {per_k / 1024:>12,.1f} KiB per 1,000 steps "
           f"(peak {peak / 1024 / 1024:.1f} MiB over 20,000 steps)")

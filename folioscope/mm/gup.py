@@ -65,6 +65,12 @@ class Collected:
 
 def gup_longterm(mm: MM, cpu: int, folios: list[Folio], touch: bool, write: bool) -> str:
     """__gup_longterm_locked(): pin, check, migrate and retry while -EAGAIN."""
+    for folio in folios:
+        if not folio.mapcount and not folio.cache_refs:
+            # GUP finds folios through page tables (or faults one in, which is
+            # not modelled); a folio that is neither mapped nor cached is dying.
+            raise mm.bug(f"{folio.name} is neither mapped nor in a cache: GUP cannot reach it "
+                         "(map it first; faulting a new page in is not modelled)")
     mm.state.stats.gup_attempts = 0
     for attempt in range(1, MAX_GUP_ATTEMPTS + 1):
         mm.state.stats.gup_attempts = attempt

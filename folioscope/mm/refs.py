@@ -6,7 +6,7 @@ from __future__ import annotations
 from .context import MM
 from .folio import Folio
 from .lruvec import lruvec_del_folio
-from .state import LRU_BATCHES, State
+from .state import BATCHES, State
 
 
 def folio_get(folio: Folio) -> None:
@@ -41,22 +41,27 @@ def holders(state: State) -> dict[str, list[tuple[str, int]]]:
     The batch entries are found by scanning every CPU's batches, so this is
     for views and invariant checks, not for the engine's hot path.
     """
-    batch_refs: dict[str, dict[str, int]] = {name: {} for name in state.folios}
+    refs = batch_refs(state)
+    return {name: own_holders(f) + refs.get(name, []) for name, f in state.folios.items()}
+
+
+def batch_refs(state: State) -> dict[str, list[tuple[str, int]]]:
+    """Folio name -> [(``cpuN batch``, entries)], in CPU and batch order."""
+    refs: dict[str, dict[str, int]] = {}
     for cpu in state.cpus:
-        for batch in LRU_BATCHES:
-            label = f"cpu{cpu.cpu} {batch}"
-            for name in cpu.batches[batch]:
-                slot = batch_refs[name]
+        for batch in BATCHES:
+            for entry in cpu.batches[batch]:
+                if batch == "mlock":
+                    name, tag = entry
+                    label = f"cpu{cpu.cpu} mlock ({tag})"
+                else:
+                    name, label = entry, f"cpu{cpu.cpu} {batch}"
+                slot = refs.setdefault(name, {})
                 slot[label] = slot.get(label, 0) + 1
-        for name, tag in cpu.batches["mlock"]:
-            label = f"cpu{cpu.cpu} mlock ({tag})"
-            slot = batch_refs[name]
-            slot[label] = slot.get(label, 0) + 1
-    return {name: _own_holders(f) + list(batch_refs[name].items())
-            for name, f in state.folios.items()}
+    return {name: list(slot.items()) for name, slot in refs.items()}
 
 
-def _own_holders(folio: Folio) -> list[tuple[str, int]]:
+def own_holders(folio: Folio) -> list[tuple[str, int]]:
     """The references a folio's own fields account for."""
     if folio.freed:
         return []

@@ -3,15 +3,16 @@ records a trace (one step per operation, expectations attached)."""
 
 from __future__ import annotations
 
+import sys
 from typing import Iterator
 
 from ..dsl.ast import Expect, Op, Repeat, Scenario, Statement
 from ..dsl.errors import ScenarioError
 from ..mm import DEFAULT_VARIANT, DeclarationError, Machine
-from ..mm.flat import flatten
+from ..mm.flat import Flattener
 from ..mm.machine import MULTI_FOLIO_OPS
 from .expect import applies, evaluate
-from .trace import Step, Trace, diff_states
+from .trace import Change, Step, Trace
 
 
 def variant_for(scenario: Scenario, override: str | None = None) -> str:
@@ -26,23 +27,24 @@ def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = F
     machine = Machine(name, scenario.cpus, check=check)
     _declare(machine, scenario)
     trace = Trace(scenario.path, scenario.source, scenario.title, name, scenario.cpus)
-    state = flatten(machine.state)
-    trace.start(state, _initial_step(scenario))
+    flattener = Flattener()
+    trace.start(flattener.full(machine.state), _initial_step(scenario))
     last_result: str | None = None
     for stmt in _statements(scenario.body):
         if isinstance(stmt, Expect):
             if applies(stmt, name):
-                trace.add_expects([evaluate(stmt, state, last_result)])
+                trace.add_expects([evaluate(stmt, flattener.flat, last_result)])
             continue
         for folios in _calls(stmt):
             outcome = machine.apply(stmt.name, stmt.cpu, folios, stmt.flags, stmt.batch)
-            new_state = flatten(machine.state)
+            changes = tuple(Change(*c) for c in flattener.update(machine.state))
             trace.append(Step(
                 index=len(trace), line=stmt.pos.line, column=stmt.pos.column, cpu=stmt.cpu,
                 op=stmt.name, args=folios + stmt.flags + ((stmt.batch,) if stmt.batch else ()),
                 text=statement_text(stmt, folios), result=outcome.result, detail=outcome.detail,
-                events=outcome.events, changes=diff_states(state, new_state)))
-            state, last_result = new_state, outcome.result
+                # a loop repeats its events word for word: keep one copy of each
+                events=tuple(sys.intern(e) for e in outcome.events), changes=changes))
+            last_result = outcome.result
     return trace
 
 

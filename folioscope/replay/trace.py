@@ -156,16 +156,6 @@ def _with_expects(step: Step, expects: tuple[ExpectOutcome, ...]) -> Step:
                 step.text, step.result, step.detail, step.events, step.changes, expects)
 
 
-def diff_states(old: FlatState, new: FlatState) -> tuple[Change, ...]:
-    """Changes that turn ``old`` into ``new`` (keys in ``new``'s order)."""
-    changes = [Change(k, old.get(k), v) for k, v in new.items() if old.get(k, _MISSING) != v]
-    changes += [Change(k, v, None) for k, v in old.items() if k not in new]
-    return tuple(changes)
-
-
-_MISSING = object()
-
-
 def apply_changes(state: FlatState, changes: Iterable[Change]) -> None:
     """Move ``state`` one step forwards."""
     for c in changes:

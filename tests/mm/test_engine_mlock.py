@@ -246,15 +246,24 @@ def test_map_and_unmap_locked(variant):
 
 @pytest.mark.parametrize("variant", ALL)
 def test_map_large_folio_locked_does_not_mlock(variant):
-    """6.x rmap: only small folios are mlocked at rmap time; removal always
-    queues a munlock, which a large folio flushes at once (findings Q9)."""
+    """Findings Q9: rmap mlocks only small folios (6.x; v5.18 skipped
+    PTE-mapped THPs).  Removal: 6.x (from about v6.5) munlocks a large folio
+    too, and its munlock entry flushes at once; v5.18's munlock_vma_page()
+    skipped a PTE-mapped THP."""
     m = machine(variant)
     m.declare("L", "anon", order=2, mapped=4)
     run(m, "cpu0 map L locked")
     assert not f(m, "L").mlocked and not pending(m)
     assert held(m, "L") == {"map": 4, "map (VM_LOCKED)": 1}
+    run(m, "cpu0 mlock L")                            # a bare mlock_folio: flushed at once
+    assert (f(m, "L").list, f(m, "L").mlock_count) == ("unevictable", 1) and not pending(m)
     run(m, "cpu0 unmap L locked")
     assert not pending(m) and held(m, "L") == {"map": 4}
+    L = f(m, "L")
+    if variant == "v5.18":
+        assert (L.list, L.mlocked, L.mlock_count) == ("unevictable", True, 1)
+    else:
+        assert (L.list, L.mlocked, L.unevictable) == ("inactive_anon", False, False)
 
 
 # --- B3 and B4 (mlock form), every variant (KM §10) -----------------------------------

@@ -132,12 +132,47 @@ def check_program(variant, program) -> None:
         if out.result == "BUG":
             assert out.detail, where
             assert m.state == before, f"BUG changed the state: {where}"
+        if out.result in ("refused", "EBUSY"):
+            # KM §4: a refused request takes no reference and queues nothing;
+            # §7: a failed isolation changes nothing
+            assert m.state == before, f"{out.result} changed the state: {where}"
+        if op == "gup_longterm":
+            check_pins(variant, before, m.state, folios, out.result, where)
         for name, key in freed_before.items():
             assert m.state.folios[name].key() == key, f"freed {name} touched by {where}"
         flat = flatten(m.state)
         for name in flat["folios"]:
             total = sum(n for _, n in flat[f"folio.{name}.holders"])
             assert total == flat[f"folio.{name}.refcount"] >= 0, (where, name)
+
+
+def _final(state, name: str) -> str:
+    """Where the page tables point after migrations: F -> F' -> ..."""
+    while name in state.successor:
+        name = state.successor[name]
+    return name
+
+
+def check_pins(variant, before, after, names, result, where) -> None:
+    """KM §8.5: gup_longterm ends ok with every pin held (one per small
+    folio named, 2^order per large one), on folios that are longterm-pinnable
+    unless 1aaf8c122918 (v6.14) pinned one where it is; ENOMEM and LIVELOCK
+    keep no pin."""
+    assert result in ("ok", "ENOMEM", "LIVELOCK", "BUG"), where
+    if result == "BUG":
+        return
+    want: dict[str, int] = {}
+    for name in names:
+        final = _final(after, name)
+        folio = after.folios[final]
+        want[final] = want.get(final, 0) + (folio.nr_pages if folio.large else 1)
+    for name, folio in after.folios.items():
+        old = before.folios[name].pincount if name in before.folios else 0
+        added = folio.pincount - old
+        expected = want.get(name, 0) if result == "ok" else 0
+        assert added == expected, f"{name}: {added} pins added, want {expected}: {where}"
+        if result == "ok" and name in want and variant != "v6.14":
+            assert folio.zone == "normal", f"{name} pinned in {folio.zone}: {where}"
 
 
 @pytest.mark.parametrize("variant", VARIANT_NAMES)

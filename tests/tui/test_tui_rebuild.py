@@ -12,7 +12,7 @@ from folioscope.tui.app import ReplayApp
 from folioscope.tui.dialogs import VariantScreen
 from folioscope.tui.error_panel import ErrorPanel
 
-from tui_support import (B2_SCENARIO, FIXTURE, FakeSource, RenderedError, b2_trace, header_text,
+from tui_support import (B2_SCENARIO, FIXTURE, FakeSource, RenderedError, header_text,
                          notifications, run, screen_text, settle)
 
 
