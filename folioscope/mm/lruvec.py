@@ -7,6 +7,7 @@ mlock_count), so that list keeps no order: ``pos`` is ``None`` there.
 
 from __future__ import annotations
 
+from .context import MM
 from .folio import Folio
 from .state import State
 
@@ -50,3 +51,17 @@ def lruvec_move_folio(state: State, folio: Folio, tail: bool = False) -> None:
     if folio.list is not None:
         lruvec_del_folio(state, folio)
     _link(state, folio, tail)
+
+
+def check_unlinked(mm: MM, caller: str, folio: Folio) -> None:
+    """What must hold before ``caller`` links a folio: VM_BUG_ON_FOLIO(lru),
+    and (CONFIG_DEBUG_LIST) no list_add of a folio already on a list,
+    whether an LRU list or an isolator's private one."""
+    f = folio.name
+    if folio.lru:
+        raise mm.bug(f"{caller}({f}): VM_BUG_ON_FOLIO(folio_test_lru(folio))")
+    if folio.list is not None:
+        raise mm.bug(f"{caller}({f}): already linked on {folio.list} (list_add corruption)")
+    if folio.isolated_by:
+        raise mm.bug(f"{caller}({f}): isolated by {folio.isolated_by}, whose list it is on "
+                     "(list_add corruption)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .context import MM
 from .folio import Folio
-from .lruvec import lruvec_add_folio, lruvec_move_folio
+from .lruvec import check_unlinked, lruvec_add_folio, lruvec_move_folio
 from .pagevec import must_flush
 from .refs import folio_get, folio_put
 
@@ -97,13 +97,7 @@ def __mlock_folio(mm: MM, folio: Folio) -> None:
 def __mlock_new_folio(mm: MM, folio: Folio) -> None:
     """__mlock_new_folio(): put a never-on-LRU folio on its list."""
     f = folio.name
-    if folio.lru:
-        raise mm.bug(f"__mlock_new_folio({f}): VM_BUG_ON_FOLIO(folio_test_lru(folio))")
-    if folio.list is not None:
-        raise mm.bug(f"__mlock_new_folio({f}): already linked on {folio.list} (list_add corruption)")
-    if folio.isolated_by:
-        raise mm.bug(f"__mlock_new_folio({f}): isolated by {folio.isolated_by}, whose list it is on "
-                     "(list_add corruption)")
+    check_unlinked(mm, "__mlock_new_folio", folio)
     if not folio.evictable():
         folio.unevictable = True
     lruvec_add_folio(mm.state, folio)

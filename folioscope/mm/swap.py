@@ -13,7 +13,7 @@ from typing import Callable
 
 from .context import MM
 from .folio import Folio
-from .lruvec import lruvec_add_folio, lruvec_add_folio_tail, lruvec_move_folio
+from .lruvec import check_unlinked, lruvec_add_folio, lruvec_move_folio
 from .mlock import mlock_drain_local, mlock_folio_batch
 from .pagevec import must_flush
 from .refs import folio_get, folio_put
@@ -26,13 +26,7 @@ def lru_add(mm: MM, folio: Folio) -> None:
     """lru_add(): recompute unevictability and link the folio; mlock_count
     restarts at 0 ("underestimate, let page reclaim fix it")."""
     f = folio.name
-    if folio.lru:
-        raise mm.bug(f"lru_add({f}): VM_BUG_ON_FOLIO(folio_test_lru(folio))")
-    if folio.list is not None:
-        raise mm.bug(f"lru_add({f}): already linked on {folio.list} (list_add corruption)")
-    if folio.isolated_by:
-        raise mm.bug(f"lru_add({f}): isolated by {folio.isolated_by}, whose list it is on "
-                     "(list_add corruption)")
+    check_unlinked(mm, "lru_add", folio)
     folio.unevictable = False
     if folio.evictable():
         lruvec_add_folio(mm.state, folio)

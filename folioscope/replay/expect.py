@@ -7,7 +7,8 @@ from typing import Callable
 
 from ..dsl.ast import (BatchItem, Expect, ExpectBatch, ExpectField, ExpectFlags,
                        ExpectResult, ExpectStat)
-from .trace import ExpectOutcome, FlatState
+from ..mm.folio import FLAG_ORDER
+from .trace import ExpectOutcome, FlatState, holders_text
 
 COMPARE: dict[str, Callable[[object, object], bool]] = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt,
@@ -47,53 +48,48 @@ def _no_folio(folio: str) -> str:
     return f"no folio {folio} ({base} was not migrated)" if folio != base else f"no folio {folio}"
 
 
+def _per_folio(folios: tuple[str, ...], state: FlatState, judge) -> tuple[bool, str]:
+    """Apply ``judge(folio) -> (ok, shown)`` to each folio; a folio that does
+    not exist (F' when F was not migrated) fails."""
+    actuals, ok = [], True
+    for folio in folios:
+        good, shown = (False, _no_folio(folio)) if _missing(state, folio) else judge(folio)
+        ok = ok and good
+        actuals.append(shown if len(folios) == 1 else f"{folio}: {shown}")
+    return ok, _summarise(actuals)
+
+
 def _field(check: ExpectField, state: FlatState) -> tuple[bool, str, str]:
     expected = f"{check.op} {check.value}" if check.op != "==" else str(check.value)
-    actuals, ok = [], True
-    for folio in check.folios:
-        if _missing(state, folio):
-            ok = False
-            actuals.append(_no_folio(folio))
-            continue
+    want = str(check.value).lower() == "true" if check.field == "freed" else check.value
+
+    def judge(folio: str) -> tuple[bool, str]:
         value = state[f"folio.{folio}.{check.field}"]
-        want = check.value
-        if check.field == "freed":
-            want = str(check.value).lower() == "true"
         good = COMPARE[check.op](value, want)
-        ok = ok and good
         shown = str(value).lower() if isinstance(value, bool) else str(value)
         if check.field == "refcount" and not good:
-            shown += f" ({_holders_text(state, folio)})"
-        actuals.append(shown if len(check.folios) == 1 else f"{folio}: {shown}")
-    return ok, expected, _summarise(actuals)
+            shown += f" ({holders_text(state[f'folio.{folio}.holders'])})"
+        return good, shown
 
-
-def _holders_text(state: FlatState, folio: str) -> str:
-    held = state[f"folio.{folio}.holders"]
-    return ", ".join(f"{label} {n}" for label, n in held) or "no holders"
+    ok, actual = _per_folio(check.folios, state, judge)
+    return ok, expected, actual
 
 
 def _flags(check: ExpectFlags, state: FlatState) -> tuple[bool, str, str]:
-    word = "has" if check.present else "lacks"
-    expected = f"{word} {' '.join(check.flags)}"
-    actuals, ok = [], True
-    for folio in check.folios:
-        if _missing(state, folio):
-            ok = False
-            actuals.append(_no_folio(folio))
-            continue
+    expected = f"{'has' if check.present else 'lacks'} {' '.join(check.flags)}"
+
+    def judge(folio: str) -> tuple[bool, str]:
         flags = set(state[f"folio.{folio}.flags"])
         if state[f"folio.{folio}.isolated"] != "none":
             flags.add("isolated")
         good = all((flag in flags) == check.present for flag in check.flags)
-        ok = ok and good
-        shown = "flags " + (" ".join(f for f in _ordered(flags)) or "(none)")
-        actuals.append(shown if len(check.folios) == 1 else f"{folio}: {shown}")
-    return ok, expected, _summarise(actuals)
+        return good, "flags " + (" ".join(_ordered(flags)) or "(none)")
+
+    ok, actual = _per_folio(check.folios, state, judge)
+    return ok, expected, actual
 
 
 def _ordered(flags: set[str]) -> list[str]:
-    from ..mm.folio import FLAG_ORDER
     order = FLAG_ORDER + ("isolated",)
     return [f for f in order if f in flags]
 

@@ -156,6 +156,11 @@ def _with_expects(step: Step, expects: tuple[ExpectOutcome, ...]) -> Step:
                 step.text, step.result, step.detail, step.events, step.changes, expects)
 
 
+def holders_text(holders: tuple) -> str:
+    """``page cache 1, map 1, cpu1 mlock (lru) 1`` from a ``folio.F.holders`` value."""
+    return ", ".join(f"{label} {n}" for label, n in holders) or "nobody"
+
+
 def apply_changes(state: FlatState, changes: Iterable[Change]) -> None:
     """Move ``state`` one step forwards."""
     for c in changes:

@@ -6,7 +6,7 @@ and only what changed.  Then the final state and the expectations.
 
 from __future__ import annotations
 
-from ..replay.trace import Change, ExpectOutcome, FlatState, Step, Trace
+from ..replay.trace import Change, ExpectOutcome, FlatState, Step, Trace, holders_text
 from ..mm.variants import VARIANTS
 
 INDENT = "    "
@@ -102,11 +102,6 @@ def _folio_change(field: str, c: Change) -> str | None:
     if field in ("order", "kind"):
         return None
     return f"{field} {_value(c.old)} → {_value(c.new)}"
-
-
-def holders_text(holders: tuple) -> str:
-    """``page cache 1, map 1, cpu1 mlock (lru) 1``."""
-    return ", ".join(f"{label} {n}" for label, n in holders) or "nobody"
 
 
 def _seq(entries: tuple | None) -> str:
