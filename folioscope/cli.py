@@ -151,7 +151,7 @@ def cmd_variants(args: argparse.Namespace) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    from .replay.source import SavedTraceSource, ScenarioSource
+    from .replay.source import ScenarioSource
     from .resources import default_scenario
 
     if args.trace:
@@ -162,7 +162,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         path = args.file or str(default_scenario())
         source = ScenarioSource(path, _check_variant(args.kernel))
     trace = source.build()
-    from .tui.app import run   # Textual only now, once the input is known good
+    from .tui.app import run  # Textual only now, once the input is known good
 
     return run(source, trace, start_step=max(0, min(args.step, trace.last)))
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from .context import MM
 from .folio import Folio
 from .mlock import mlock_drain_local, mlock_folio
-from .rmap import munlock_vma_folio
 from .refs import folio_get, folio_put, holders
+from .rmap import munlock_vma_folio
 from .swap import folio_add_lru, lru_add_drain
 
 NR_MAX_MIGRATE_PAGES_RETRY = 10

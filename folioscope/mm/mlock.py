@@ -148,7 +148,7 @@ def sys_munlock(mm: MM, cpu: int, folios: list[Folio]) -> None:
 
 
 def _mlock_vma_pages_range(mm: MM, cpu: int, folios: list[Folio], lock: bool) -> None:
-    from .swap import lru_add_drain   # mm/swap.c drains the mlock batch too
+    from .swap import lru_add_drain  # mm/swap.c drains the mlock batch too
 
     with mm.call(f"mlock_vma_pages_range(cpu{cpu}, {'VM_LOCKED' if lock else 'unlocked'})"):
         lru_add_drain(mm, cpu)

@@ -5,8 +5,15 @@ from __future__ import annotations
 import operator
 from typing import Callable
 
-from ..dsl.ast import (BatchItem, Expect, ExpectBatch, ExpectField, ExpectFlags,
-                       ExpectResult, ExpectStat)
+from ..dsl.ast import (
+    BatchItem,
+    Expect,
+    ExpectBatch,
+    ExpectField,
+    ExpectFlags,
+    ExpectResult,
+    ExpectStat,
+)
 from ..mm.folio import FLAG_ORDER
 from .trace import ExpectOutcome, FlatState, holders_text
 

@@ -26,8 +26,8 @@ from .batches import CpuBatches
 from .dialogs import GotoScreen, HelpScreen, VariantScreen
 from .error_panel import ErrorPanel, error_message
 from .folios import FolioTable
-from .frames import Frame, TraceIndex, after, before
 from .format import NARROW_BELOW
+from .frames import Frame, TraceIndex, after, before
 from .header import ReplayHeader
 from .holders import HoldersView
 from .keys import BINDINGS, action_commands, key_help

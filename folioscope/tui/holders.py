@@ -11,7 +11,6 @@ from .format import CHANGED, GAINED, GONE, LOST, NARROW_BELOW
 from .frames import Frame
 from .panel import Panel
 
-
 HOLDER_FIELDS = ("holders", "refcount", "freed", "kind", "order", "zone", "pos", "isolated")
 """The folio fields this view shows."""
 

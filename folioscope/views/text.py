@@ -6,8 +6,8 @@ and only what changed.  Then the final state and the expectations.
 
 from __future__ import annotations
 
-from ..replay.trace import Change, ExpectOutcome, FlatState, Step, Trace, holders_text
 from ..mm.variants import VARIANTS
+from ..replay.trace import Change, ExpectOutcome, FlatState, Step, Trace, holders_text
 
 INDENT = "    "
 
