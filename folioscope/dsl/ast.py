@@ -63,7 +63,7 @@ class Repeat:
     """``repeat N { ... }``."""
 
     count: int
-    body: tuple["Statement", ...]
+    body: tuple[Statement, ...]
     pos: Pos
 
 

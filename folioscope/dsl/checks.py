@@ -9,12 +9,16 @@ words, values, attribute conflicts) live in the parser.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from folioscope.dsl.ast import Expect, Op, Pos, Repeat
 from folioscope.dsl.errors import ScenarioError
 from folioscope.dsl.vocabulary import (
-    DEFAULT_CPUS, MAX_STEPS, OPS, RESERVED_NAMES, did_you_mean,
+    DEFAULT_CPUS,
+    MAX_STEPS,
+    OPS,
+    RESERVED_NAMES,
+    did_you_mean,
 )
 
 Fail = Callable[..., ScenarioError]
@@ -182,4 +186,4 @@ def _few(names, limit: int = 6) -> str:
     return shown + (", …" if len(names) > limit else "")
 
 
-__all__ = ["Checker", "count_steps", "check_repeat_steps"]
+__all__ = ["Checker", "check_repeat_steps", "count_steps"]

@@ -51,7 +51,7 @@ class ScenarioError(Exception):
 
     @classmethod
     def at(cls, pos: Pos | None, path: str, source: str | None, message: str,
-           hint: str | None = None, expected: str | None = None) -> "ScenarioError":
+           hint: str | None = None, expected: str | None = None) -> ScenarioError:
         """An error at ``pos`` (a node's position) in ``source``."""
         if pos is None:
             return cls(message, path=path, hint=hint, expected=expected)
@@ -103,8 +103,7 @@ class ScenarioError(Exception):
         if len(text) > _SHOWN:
             lo = max(0, start - _SHOWN // 3)
             hi = min(len(text), lo + _SHOWN)
-            if stop > hi:
-                stop = hi
+            stop = min(stop, hi)
             if lo > 0:
                 prefix = "…"
             if hi < len(text):

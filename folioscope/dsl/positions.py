@@ -1,0 +1,33 @@
+"""Positions in scenario text, as ``ast.Pos``: of a Lark token or tree, just
+after one, or of a character offset.
+
+Shared by the tree walk (``build``) and the syntax-error messages
+(``syntax_errors``), so that both point at the same columns.
+"""
+
+from __future__ import annotations
+
+from lark import Token
+
+from folioscope.dsl.ast import Pos
+
+
+def pos_of(x) -> Pos:
+    """Where a token or a tree (with ``propagate_positions``) is."""
+    if isinstance(x, Token):
+        return Pos(x.line, x.column, x.end_line, x.end_column)
+    m = x.meta
+    return Pos(m.line, m.column, m.end_line, m.end_column)
+
+
+def pos_after(x) -> Pos:
+    """The single column just after ``x``."""
+    p = pos_of(x)
+    return Pos(p.end_line, p.end_column, p.end_line, p.end_column + 1)
+
+
+def line_column(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of character ``offset`` in ``text``."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column

@@ -1,0 +1,361 @@
+"""Lark's parse errors as ``ScenarioError`` messages in words.
+
+``syntax_error`` turns an ``UnexpectedCharacters``, ``UnexpectedToken`` or
+``UnexpectedEOF`` into a message that names what was found ("unexpected end
+of line"), what the parser wanted there ("expected: a folio name or range"),
+and often a hint.  What was wanted is worked out from the tokens of the
+statement read so far (the parser's value stack), because the terminals Lark
+reports are merged across contexts by LALR and are only a last resort.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lark import Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from folioscope.dsl.ast import Pos
+from folioscope.dsl.errors import ScenarioError, line_of, show
+from folioscope.dsl.positions import line_column, pos_after, pos_of
+from folioscope.dsl.vocabulary import (
+    BATCHES,
+    FOLIO_ATTRS,
+    KINDS,
+    MAX_CPUS,
+    MAX_REPEAT,
+    MIN_CPUS,
+    MLOCK_TAGS,
+    OPS,
+    OPS_EXPECTED,
+    STATEMENT_WORDS,
+    STATS,
+    VARIANTS,
+    one_of,
+    suggest,
+)
+
+STATEMENT_EXPECTED = "a statement: cpuN OPERATION, drain all, folio, expect, repeat, title, kernel or cpus"
+
+_STATEMENT_RULES = frozenset({"title", "kernel", "cpus", "folio", "op", "drain", "repeat", "expect"})
+_END = {"_SEP", "$END", "RBRACE"}
+
+_END_WORDS = "the end of the statement (a newline or ;)"
+_VALUE_WORDS = "a value: a number, a word such as unevictable or ENOMEM, or a list such as [F1, F2]"
+_VARIANT_WORDS = "a kernel variant such as v6.18"
+_RANGE_END_WORDS = "the folio name that ends the range, such as F8"
+
+_TERMINAL_WORDS = {
+    "INT": "a number",
+    "STRING": 'a quoted string such as "My title"',
+    "VARIANT": _VARIANT_WORDS,
+    "CPU": "a CPU such as cpu0",
+    "CMP": "a comparison such as ==",
+    "EQ": "'='",
+    "DOT": "'.'",
+    "DOTDOT": "'..'",
+    "COLON": "':'",
+    "COMMA": "','",
+    "LSQB": "a list such as [F1, F2]",
+    "RSQB": "']'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "AT": "'@' and kernel variants",
+    "NAME": "a name",
+    "_SEP": "a newline or ';'",
+    "$END": "the end of the file",
+}
+
+
+# --- the error --------------------------------------------------------------------------
+
+
+def syntax_error(e: UnexpectedInput, text: str, path: str) -> ScenarioError:
+    """A Lark exception as a ScenarioError in words."""
+    state = getattr(e, "state", None)
+    stack = list(getattr(state, "value_stack", None) or [])
+    i = len(stack)
+    while i > 0:
+        x = stack[i - 1]
+        if isinstance(x, Token) and x.type in ("_SEP", "LBRACE"):
+            break
+        if isinstance(x, Tree) and (_ttype(x) in _STATEMENT_RULES or "block" in _ttype(x)):
+            break
+        i -= 1
+    tail = stack[i:]
+    open_braces = [x for x in stack if isinstance(x, Token) and x.type == "LBRACE"]
+
+    if isinstance(e, UnexpectedCharacters):
+        expected = set(e.allowed or ())
+        char = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        found_text = char
+        found = f"character {show(char)}"
+        pos = Pos(e.line, e.column, e.line, e.column + 1)
+        kind = "char"
+    elif isinstance(e, UnexpectedToken):
+        expected = set(e.expected or ())
+        tok = e.token
+        found_text = str(tok.value)
+        kind = tok.type
+        if tok.type == "$END":
+            found = "end of file"
+            last = _last_token(stack[-1]) if stack else None
+            pos = pos_after(last) if isinstance(last, Token) and last.end_line is not None else _end_pos(text)
+        else:
+            pos = pos_of(tok)
+            if tok.type == "_SEP":
+                found = "end of line" if tok.value[0] == "\n" else "';'"
+                pos = Pos(tok.line, tok.column, tok.line, tok.column + 1)
+            else:
+                found = show(found_text)
+    else:  # UnexpectedEOF and anything else Lark may raise
+        expected = set(getattr(e, "expected", None) or ())
+        found, found_text, kind = "end of file", "", "$END"
+        pos = _end_pos(text)
+    expected = {t for t in expected if (t.isupper() or t in ("$END", "_SEP")) and t not in ("WS", "COMMENT")}
+
+    def err(message, expected_words=None, hint=None, at=pos):
+        return ScenarioError.at(at, path, text, message, hint=hint, expected=expected_words)
+
+    # a string: unterminated, or where none can go
+    if found_text.startswith('"'):
+        if '"' not in line_of(text, pos.line)[pos.column:]:
+            return unterminated_string(text, path, pos.line, pos.column)
+        if "STRING" not in expected:
+            return err(f"unexpected string {show(found_text)}", _expected_words(expected, tail, open_braces),
+                       hint="quoted strings are only for 'title'")
+
+    # end of file inside a repeat block
+    if kind == "$END" and open_braces:
+        brace = open_braces[-1]
+        return err("'{' is never closed", "'}' to end the repeat block", at=pos_of(brace),
+                   hint="end the repeat block with '}'")
+    if kind == "RBRACE" and not open_braces:
+        return err("unexpected '}': no repeat block is open", _expected_words(expected, tail, open_braces))
+
+    # a word where a statement starts
+    if not tail and kind not in ("_SEP", "$END", "RBRACE"):
+        return _unknown_statement(found_text, found, err)
+
+    words = _expected_words(expected, tail, open_braces)
+    hint = None
+    if found_text.startswith("=") and "CMP" in expected:
+        hint = "did you mean '=='?"
+    elif "LBRACE" in expected and kind == "_SEP":
+        hint = "put '{' on the same line as 'repeat N'"
+    elif tail and _ttype(tail[0]) == "DRAIN" and "NAME" in expected:
+        hint = "'drain all' drains every CPU; 'cpu1 drain' (or 'drain cpu1') drains one"
+    elif tail and _ttype(tail[0]) == "KERNEL":
+        hint = "the variants are " + one_of(VARIANTS)
+    elif "CMP" in expected and found_text in ("is", "eq", "equals"):
+        hint = "did you mean '=='?"
+    elif found_text[:1] in ("'", "`"):
+        hint = "a prime follows a folio name directly, as in F1'"
+    return err(f"unexpected {found}", words, hint=hint)
+
+
+def unterminated_string(text: str, path: str, line: int, column: int) -> ScenarioError:
+    """The string opened by the '"' at ``line``:``column`` has no closing '"'
+    on its line; the error underlines the rest of the line."""
+    rest = line_of(text, line)[column - 1:]
+    return ScenarioError.at(Pos(line, column, line, column + max(1, len(rest))), path, text,
+                            "unterminated string", expected='a closing " on the same line',
+                            hint='strings end on the line they start; write \\" for a quote inside')
+
+
+def _end_pos(text: str) -> Pos:
+    line, column = line_column(text, len(text))
+    return Pos(line, column, line, column + 1)
+
+
+def _unknown_statement(word: str, found: str, err) -> ScenarioError:
+    if word in STATEMENT_WORDS:  # a keyword run into what follows it, such as "folioé"
+        return err(f"unexpected {found}", STATEMENT_EXPECTED)
+    if word in OPS:
+        return err(f"operation '{word}' needs a CPU", f"cpuN before the operation, as in 'cpu0 {word} …'",
+                   hint=f"write 'cpu0 {word} …'")
+    m = re.fullmatch(r"(?i)cpu([0-9]*)", word)
+    if m:
+        hint = f"did you mean 'cpu{m.group(1)}'?" if m.group(1) else "CPUs are written cpu0, cpu1, …"
+        return err(f"unknown statement {found}", STATEMENT_EXPECTED, hint=hint)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_']*", word):
+        return err(f"unexpected {found} at the start of a statement", STATEMENT_EXPECTED)
+    near_keyword = suggest(word, STATEMENT_WORDS)
+    near_op = suggest(word, OPS)
+    if near_keyword:
+        hint = f"did you mean '{near_keyword[0]}'?"
+    elif near_op:
+        hint = f"did you mean '{near_op[0]}'? operations run on a CPU: 'cpu0 {near_op[0]} …'"
+    else:
+        hint = None
+    return err(f"unknown statement {found}", STATEMENT_EXPECTED, hint=hint)
+
+
+# --- the parser's value stack -------------------------------------------------------------
+
+
+def _ttype(x) -> str | None:
+    """Token type, or the tree's rule name."""
+    if isinstance(x, Token):
+        return x.type
+    if isinstance(x, Tree):
+        return x.data if isinstance(x.data, str) else str(x.data)
+    return None
+
+
+def _last_token(x):
+    while isinstance(x, Tree):
+        if not x.children:
+            return None
+        x = x.children[-1]
+    return x
+
+
+def _leaves(items) -> list[Token]:
+    """The tokens of ``items`` (tokens and trees), in order."""
+    out: list[Token] = []
+    stack = list(reversed(items))
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tree):
+            stack.extend(reversed(x.children))
+        elif isinstance(x, Token):
+            out.append(x)
+    return out
+
+
+# --- what was expected, in words ------------------------------------------------------------
+
+
+def _expected_words(expected: set[str], tail: list, open_braces: list) -> str:
+    """What the parser wanted, in words: from where in the statement it was
+    (the tokens of ``tail``), and failing that from the terminals it would
+    accept (LALR merges those of different contexts, so they are a last resort)."""
+    if not tail:
+        pieces = [STATEMENT_EXPECTED]
+        if open_braces and "RBRACE" in expected:
+            pieces.append("'}'")
+        return one_of(pieces)
+    leaves = _leaves(tail)
+    if not leaves:
+        return _generic_words(expected)
+    head, prev = leaves[0].type, leaves[-1]
+    depth = sum(1 if t.type == "LSQB" else -1 if t.type == "RSQB" else 0 for t in leaves)
+
+    if depth > 0:  # inside a list
+        if prev.type == "COLON":
+            return "a tag: " + one_of(MLOCK_TAGS)
+        if prev.type == "DOTDOT":
+            return _RANGE_END_WORDS
+        if prev.type in ("LSQB", "COMMA"):
+            words = {"NAME": "a folio name or range", "CPU": "a CPU such as cpu1", "LSQB": "a nested list",
+                     "RSQB": "']'"}
+            return one_of([w for t, w in words.items() if t in expected] or ["a folio name or range"])
+        tag = prev.type == "NAME" and len(leaves) > 1 and leaves[-2].type != "COLON"
+        return "',', ']' or ':' and an mlock tag, as in F1:lru" if tag else "',' or ']'"
+    if prev.type == "DOTDOT":
+        return _RANGE_END_WORDS
+
+    n = len(leaves)
+    if head == "DRAIN":
+        return "'all', or a CPU such as cpu1" if n == 1 else _END_WORDS
+    if head == "KERNEL":
+        return _VARIANT_WORDS if n == 1 else _END_WORDS
+    if head == "CPUS":
+        return f"the number of CPUs, {MIN_CPUS} to {MAX_CPUS}" if n == 1 else _END_WORDS
+    if head == "TITLE":
+        return 'a quoted title such as "Will Deacon\'s pin failure"' if n == 1 else _END_WORDS
+    if head == "REPEAT":
+        return f"a repeat count, 1 to {MAX_REPEAT:,}" if n == 1 else "'{'"
+    if head == "FOLIO":
+        return _folio_words(leaves)
+    if head == "CPU":
+        return _op_words(leaves)
+    if head == "EXPECT":
+        return _expect_words(leaves)
+    return _generic_words(expected)
+
+
+def _ref_length(tokens: list[Token]) -> int:
+    """Tokens of the folio reference at the start of ``tokens`` (F1 or F1..F3)."""
+    return 3 if len(tokens) >= 3 and tokens[1].type == "DOTDOT" else 1 if tokens else 0
+
+
+def _folio_words(leaves: list[Token]) -> str:
+    if len(leaves) == 1:
+        return "a folio name such as F1, or a range such as F1..F8"
+    prev = leaves[-1]
+    if prev.type == "EQ":
+        return "a value: a number, or a zone such as movable"
+    attrs = leaves[1 + _ref_length(leaves[1:]):]
+    if not attrs:
+        return "a kind: " + one_of(KINDS)
+    pieces = ["an attribute such as order=2, zone=movable or new"]
+    spec = FOLIO_ATTRS.get(prev.value) if prev.type == "NAME" and len(attrs) > 1 else None
+    if spec is not None and spec.value is not None:
+        pieces.append("'=' and a value")
+    pieces.append(_END_WORDS)
+    return one_of(pieces)
+
+
+def _op_words(leaves: list[Token]) -> str:
+    if len(leaves) == 1:
+        return OPS_EXPECTED
+    name = leaves[1].value
+    spec = OPS.get(name)
+    args = leaves[2:]
+    if spec is None:
+        return one_of(["a folio name or range", _END_WORDS])
+    if spec.batch:
+        return "a batch name: " + one_of(BATCHES) if not args else _END_WORDS
+    if spec.folios == "none":
+        return "'all' or " + _END_WORDS if name == "drain" and not args else _END_WORDS
+    if not args:
+        return "a folio name or range"
+    used = {t.value for t in args if t.type == "NAME"}
+    pieces = ["another folio or range"] if spec.folios == "many" else []
+    pieces += [f"'{f}'" for f in spec.flags if f not in used]
+    return one_of(pieces + [_END_WORDS])
+
+
+def _expect_words(leaves: list[Token]) -> str:
+    after = leaves[1:]
+    if not after:
+        return "a folio name or range, cpuN, stats or result"
+    if any(t.type == "AT" for t in after):
+        return _VARIANT_WORDS if after[-1].type == "AT" else one_of(["another " + _VARIANT_WORDS[2:], _END_WORDS])
+    subject = after[0]
+    rest = after[_ref_length(after):]
+    if not rest:
+        if subject.type == "NAME" and subject.value == "result":
+            return "a comparison: == or !="
+        if subject.type == "NAME" and subject.value == "stats":
+            return "'.' and a statistic, as in stats.drain_all_calls"
+        if subject.type == "CPU":
+            return f"'.' and a batch name, as in {subject.value}.mlock"
+        return "'.' and a field (as in F1.refcount), 'has', 'lacks', or a comparison such as =="
+    first = rest[0]
+    if first.type == "DOT":
+        if len(rest) == 1:
+            if subject.type == "CPU":
+                return "a batch name: " + one_of(BATCHES)
+            if subject.value == "stats":
+                return "a statistic: " + one_of(STATS)
+            return "a field such as refcount, list or mlock_count"
+        if len(rest) == 2:
+            return "a comparison such as =="
+        rest = rest[2:]
+    if rest[0].type == "CMP":
+        return _VALUE_WORDS if len(rest) == 1 else one_of(["'@' and kernel variants", _END_WORDS])
+    # has/lacks and flags
+    if len(rest) == 1:
+        return "a flag such as lru or mlocked"
+    return one_of(["another flag", "'@' and kernel variants", _END_WORDS])
+
+
+def _generic_words(expected: set[str]) -> str:
+    """Terminal by terminal, for contexts the functions above do not know."""
+    pieces = [_TERMINAL_WORDS[t] for t in sorted(set(expected) - _END) if t in _TERMINAL_WORDS]
+    if set(expected) & _END:
+        pieces.append(_END_WORDS)
+    return one_of(dict.fromkeys(pieces)) or "something else"
