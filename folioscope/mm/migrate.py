@@ -235,8 +235,10 @@ def _folio_migrate_mapping(src: Folio, dst: Folio) -> None:
 
 def _folio_migrate_flags(src: Folio, dst: Folio) -> None:
     """folio_migrate_flags(): PG_active, else PG_unevictable; referenced,
-    dirty, swapbacked; never PG_mlocked (mlock_vma_folio() sets it again)."""
+    dirty, swapbacked; PG_readahead, which is PG_reclaim's bit; never
+    PG_mlocked (mlock_vma_folio() sets it again)."""
     dst.referenced, dst.dirty, dst.swapbacked = src.referenced, src.dirty, src.swapbacked
+    dst.reclaim = src.reclaim
     dst.mapping_unevictable = src.mapping_unevictable
     if src.active:
         src.active, dst.active = False, True

@@ -282,6 +282,19 @@ def test_new_folio_flags_copied(variant):
     assert f(m, "F").freed and not f(m, "F").private
 
 
+@pytest.mark.parametrize("variant", ALL)
+def test_new_folio_keeps_pg_readahead_which_is_pg_reclaim(variant):
+    """folio_migrate_flags() copies PG_readahead, the bit PG_reclaim shares
+    (include/linux/page-flags.h), after folio_end_writeback(): a folio that
+    lru_deactivate_file() marked for reclaim keeps the bit on its new copy."""
+    m = machine(variant)
+    m.declare("F", "file", zone="movable", active=True, dirty=True)
+    run(m, "cpu1 deactivate_file F", "cpu1 drain")
+    assert f(m, "F").reclaim and f(m, "F").list == "inactive_file"
+    assert do(m, "cpu0 gup_longterm F").result == "ok"
+    assert f(m, "F'").reclaim and f(m, "F'").dirty
+
+
 # --- a successful move's drain releases a later folio's stale reference -----------------
 
 @pytest.mark.parametrize("variant", A)
