@@ -30,9 +30,10 @@ MAX_MAPPINGS = 1024
 """Largest ``mapped=N`` / ``locked=N``."""
 MAX_REPEAT = 1_000_000
 """Largest ``repeat N``."""
-MAX_STEPS = 10_000_000
+MAX_STEPS = 1_000_000
 """Most steps (operations on one folio, and expectations) a file may run once
-every ``repeat`` is expanded."""
+every ``repeat`` is expanded.  A trace keeps about 1.4 KB a step (benchmarks/
+replay.py): a million steps is about 1.4 GB and a couple of minutes to build."""
 MAX_RANGE = 10_000
 """Most folios one range ``F1..FN`` may name."""
 MAX_REPEAT_DEPTH = 16

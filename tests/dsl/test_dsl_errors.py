@@ -207,10 +207,10 @@ CASES = [
     ("folio F1..F10 anon\nrepeat 1000000 { cpu0 get F1..F10; cpu0 put F1..F10 }", "2:8",
      r"repeat over the limit: 1,000,000 times this block is 20,000,000 steps", None, r"lower the count"),
     ("repeat 9000000 { cpu0 drain }", "1:8", r"out of range", None, None),
-    ("repeat 1000000 { cpu0 drain; cpu0 drain; cpu0 drain; cpu0 drain; cpu0 drain }\n"
-     "repeat 1000000 { cpu0 drain }", None, None, None, None),
-    ("repeat 1000000 { cpu0 drain; cpu0 drain; cpu0 drain; cpu0 drain; cpu0 drain }\n" * 3, "3:1",
-     r"repeat over the limit: the file runs 15,000,000 steps", None, None),
+    ("repeat 100000 { cpu0 drain; cpu0 drain; cpu0 drain; cpu0 drain; cpu0 drain }\n"
+     "repeat 500000 { cpu0 drain }", None, None, None, None),
+    ("repeat 100000 { cpu0 drain; cpu0 drain; cpu0 drain; cpu0 drain; cpu0 drain }\n" * 3, "3:1",
+     r"repeat over the limit: the file runs 1,500,000 steps", None, None),
     ("repeat 3 { }", "1:1", r"the repeat block is empty", None, None),
     ("repeat 3 {\n# nothing\n}", "1:1", r"the repeat block is empty", None, None),
     ("repeat 3\n{ cpu0 drain }", "1:9", r"unexpected end of line", r"'\{'", r"same line"),
