@@ -113,30 +113,23 @@ class Folio:
         """The set flags, in FLAG_ORDER."""
         return tuple(f for f in FLAG_ORDER if getattr(self, f))
 
-    def copy(self) -> "Folio":
-        """A copy sharing nothing mutable (replaced below by a generated,
-        faster version: snapshots are on the explorer's hot path)."""
-        new = Folio.__new__(Folio)
-        for slot in Folio.__slots__:
-            setattr(new, slot, getattr(self, slot))
-        return new
-
-    def key(self) -> tuple:
-        """Everything that makes this folio's state, for hashing and equality."""
-        return tuple(getattr(self, slot) for slot in Folio.__slots__)
-
     def __repr__(self) -> str:
         return f"<Folio {self.name} ref={self.refcount} {'|'.join(self.flags())} list={self.list}>"
 
 
 def _generate_fast_methods() -> None:
-    """Straight-line copy() and key(): several times faster than the loops."""
+    """Folio.copy() (a copy sharing nothing mutable) and Folio.key() (every
+    slot, for hashing and equality), generated as straight-line code over
+    __slots__: several times faster than loops, and snapshots are on the
+    explorer's hot path."""
     assign = "\n".join(f"    new.{s} = self.{s}" for s in Folio.__slots__)
     fields = ", ".join(f"self.{s}" for s in Folio.__slots__)
     source = (f"def copy(self):\n    new = _new(Folio)\n{assign}\n    return new\n"
               f"def key(self):\n    return ({fields},)\n")
     namespace: dict = {"Folio": Folio, "_new": object.__new__}
     exec(source, namespace)
+    namespace["copy"].__doc__ = "A copy sharing nothing mutable."
+    namespace["key"].__doc__ = "Every slot, for hashing and equality."
     Folio.copy = namespace["copy"]
     Folio.key = namespace["key"]
 

@@ -316,7 +316,7 @@ def cpu_needs_drain(mm: MM, cpu: int) -> bool:
     return mm.state.cpus[cpu].pending()
 
 
-def lru_add_drain_all(mm: MM, caller: int, force: bool = False) -> None:
+def lru_add_drain_all(mm: MM, caller: int) -> None:
     """__lru_add_drain_all(): a work item on every CPU that needs a drain,
     run here in ascending CPU order; v6.18 drains the caller locally first."""
     stats = mm.state.stats
@@ -334,10 +334,13 @@ def lru_add_drain_all(mm: MM, caller: int, force: bool = False) -> None:
 
 
 def lru_cache_disable(mm: MM, cpu: int) -> None:
-    """lru_cache_disable(): from now on every add flushes its batch at once."""
+    """lru_cache_disable(): from now on every add flushes its batch at once.
+    Its __lru_add_drain_all(force_all_cpus=true) only skips the generation
+    check, which is not modelled; CPUs are still chosen by cpu_needs_drain()
+    (ff042f4a9b05, v5.18)."""
     mm.state.lru_disable_count += 1
     with mm.call(f"lru_cache_disable(): lru_disable_count {mm.state.lru_disable_count}"):
-        lru_add_drain_all(mm, cpu, force=True)
+        lru_add_drain_all(mm, cpu)
 
 
 def lru_cache_enable(mm: MM, cpu: int) -> None:

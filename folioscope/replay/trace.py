@@ -18,7 +18,7 @@ that many steps' changes, forwards or backwards, and never re-runs the model.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator
 
 CHECKPOINT_EVERY = 256
@@ -103,7 +103,7 @@ class Trace:
     def add_expects(self, outcomes: Iterable[ExpectOutcome]) -> None:
         """Attach evaluated expectations to the most recent step."""
         last = self.steps[-1]
-        self.steps[-1] = _with_expects(last, last.expects + tuple(outcomes))
+        self.steps[-1] = replace(last, expects=last.expects + tuple(outcomes))
 
     # --- reading ----------------------------------------------------------
 
@@ -149,11 +149,6 @@ class Trace:
     def failed(self) -> list[ExpectOutcome]:
         """Expectations that did not hold."""
         return [o for _, o in self.expectations() if not o.ok]
-
-
-def _with_expects(step: Step, expects: tuple[ExpectOutcome, ...]) -> Step:
-    return Step(step.index, step.line, step.column, step.cpu, step.op, step.args,
-                step.text, step.result, step.detail, step.events, step.changes, expects)
 
 
 def holders_text(holders: tuple) -> str:
