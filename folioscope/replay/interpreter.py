@@ -23,6 +23,18 @@ def variant_for(scenario: Scenario, override: str | None = None) -> str:
 def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = False) -> Trace:
     """Execute ``scenario`` under ``variant`` and return its trace.
     ``check`` asserts the model's invariants after every step (tests)."""
+    for trace in run_stepwise(scenario, variant, check):
+        pass
+    return trace
+
+
+def run_stepwise(scenario: Scenario, variant: str | None = None,
+                 check: bool = False) -> Iterator[Trace]:
+    """``run_scenario`` an operation at a time, for the replayer to show the
+    first steps while the rest builds: yields the trace being built once the
+    declarations are made, before each operation (the steps so far complete
+    with their expectations), and at the end.  Declaration errors are raised
+    by the first ``next``."""
     name = variant_for(scenario, variant)
     machine = Machine(name, scenario.cpus, check=check)
     _declare(machine, scenario)
@@ -36,6 +48,7 @@ def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = F
                 trace.add_expects([evaluate(stmt, flattener.flat, last_result)])
             continue
         for folios in _calls(stmt):
+            yield trace
             outcome = machine.apply(stmt.name, stmt.cpu, folios, stmt.flags, stmt.batch)
             changes = tuple(Change(*c) for c in flattener.update(machine.state))
             trace.append(Step(
@@ -45,7 +58,18 @@ def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = F
                 # a loop repeats its events word for word: keep one copy of each
                 events=tuple(sys.intern(e) for e in outcome.events), changes=changes))
             last_result = outcome.result
-    return trace
+    yield trace
+
+
+def planned_steps(body: list[Statement] | tuple[Statement, ...]) -> int:
+    """How many steps running ``body`` records, without running it."""
+    total = 0
+    for stmt in body:
+        if isinstance(stmt, Repeat):
+            total += stmt.count * planned_steps(stmt.body)
+        elif isinstance(stmt, Op):
+            total += len(_calls(stmt))
+    return total
 
 
 def _declare(machine: Machine, scenario: Scenario) -> None:

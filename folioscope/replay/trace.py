@@ -105,6 +105,12 @@ class Trace:
         last = self.steps[-1]
         self.steps[-1] = replace(last, expects=last.expects + tuple(outcomes))
 
+    def copy(self) -> "Trace":
+        """The trace as built so far, unaffected by later appends (the
+        replayer shows it while the rest builds): the steps are shared."""
+        return replace(self, steps=list(self.steps), _checkpoints=dict(self._checkpoints),
+                       _checkpoint_index=list(self._checkpoint_index), _final=dict(self._final))
+
     # --- reading ----------------------------------------------------------
 
     def __len__(self) -> int:

@@ -3,6 +3,7 @@ current step changed highlighted, flags in a compact form, results."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from rich.text import Text
@@ -29,6 +30,24 @@ FLAG_SHORT = {
 """Compact flag names for the folio table (the help screen has the legend)."""
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\x1b": "\\x1b"}
+
+
+def _escaped(match: re.Match) -> str:
+    char = match.group()
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def printable(text: str, keep_newlines: bool = False) -> str:
+    """``text`` from a file with its control characters written out
+    (``\\x1b``, ``\\n``): nothing a scenario or a saved trace contains can
+    move the cursor, recolour or retitle the terminal, or break a line."""
+    if keep_newlines:
+        return "\n".join(printable(line) for line in text.split("\n"))
+    return _CONTROL.sub(_escaped, text) if _CONTROL.search(text) else text
+
+
 def plain(value: object) -> str:
     """A flat-state value as users write it."""
     if value is None:
@@ -37,7 +56,7 @@ def plain(value: object) -> str:
         return str(value).lower()
     if isinstance(value, tuple):
         return "[" + ", ".join(plain(v) for v in value) + "]"
-    return str(value)
+    return printable(str(value))
 
 
 def value_cell(new: object, old: object, changed: bool, arrow: bool = True) -> Text:
