@@ -11,7 +11,8 @@ failing fast with a ``ScenarioError``:
    into messages in words (``syntax_errors``);
 3. the walk of the tree into ``folioscope.dsl.ast`` nodes, checking every word
    against ``vocabulary`` (unknown operation, attribute, field...): ``build``
-   and ``expectations``;
+   dispatches each statement to ``folios``, ``operations`` or
+   ``expectations``, which share a ``reader.Reader``;
 4. whole-file checks, made during the same walk in source order
    (``checks.Checker``): folios declared before use, CPUs in range, limits.
 """
