@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .variants import CHANGES, UPSTREAM, V5_18, VARIANTS, SwitchValue, Variant, compose
+from .variants import CHANGES, UPSTREAM, V5_18, VARIANTS, SwitchValue, Variant, compose, suggest
 
 MAINLINE: tuple[tuple[int, int], ...] = (
     (5, 18), (5, 19), (6, 0), (6, 1), (6, 2), (6, 3), (6, 4), (6, 5), (6, 6), (6, 7), (6, 8),
@@ -144,9 +144,10 @@ _RELEASE = re.compile(r"(?i)(?:v|linux-)?(\d+)\.(\d+)(?:\.(\d+|y|x))?(-rc\d+)?")
 
 def release_hint(text: str) -> str | None:
     """If ``text`` is a kernel release (``6.12``, ``v6.12.40``, ``6.12.y``,
-    ``v6.17-rc3``), which variant models it, in one line; else None."""
+    ``v6.17-rc3``) and not a variant's name, which variant models it, in
+    one line; else None."""
     m = _RELEASE.fullmatch(text.strip())
-    if m is None:
+    if m is None or text.strip() in VARIANTS:
         return None
     line = (int(m.group(1)), int(m.group(2)))
     sub, rc = m.group(3), m.group(4)
@@ -155,7 +156,9 @@ def release_hint(text: str) -> str | None:
         return ("folioscope models v5.18 and later: the per-CPU mlock batch arrived with "
                 f"2fbb0c10d1e8 in v5.18; {see}")
     if line > MAINLINE[-1]:
-        return f"folioscope models releases up to v{release_name(MAINLINE[-1])}; {see}"
+        close = suggest(text.strip(), VARIANTS)
+        return (f"folioscope models releases up to v{release_name(MAINLINE[-1])}"
+                + (f" ({close})" if close else "") + f"; {see}")
     if rc:
         return _rc_hint(line, see)
     if sub is not None and sub.isdigit():

@@ -155,6 +155,8 @@ class Switch:
         """The values it takes, in words."""
         if self.kind == "int":
             return f"a whole number from {self.low} to {self.high}"
+        if self.kind == "bool":
+            return "true or false"
         return "one of " + ", ".join(v for v, _ in self.values)
 
     def choices(self) -> tuple[str, ...]:
@@ -332,8 +334,8 @@ class Variant:
 
     @property
     def commits(self) -> str:
-        """The defining commits, as one line."""
-        return "; ".join(CHANGES[ref].cite() for ref in self.defined_by)
+        """The defining commits (ids, or Message-IDs of proposals), as one line."""
+        return ", ".join(self.defined_by)
 
     def switches(self) -> dict[str, SwitchValue]:
         """Every switch and its value, in ``SWITCHES`` order."""
