@@ -5,8 +5,10 @@ failing fast with a ``ScenarioError``:
 
 1. the bytes (here): a readable, non-empty UTF-8 text file without NUL bytes,
    at most ``MAX_SOURCE_BYTES`` long (so a 10 MB file of garbage is refused at
-   once); a file over ``PRESCAN_BYTES`` is also scanned, with one regex, for a
-   character that is never valid, so that garbage far down is found at once;
+   once); a leading BOM is dropped and CRLF and lone CR become LF
+   (``positions.normalise_line_ends``); a file over ``PRESCAN_BYTES`` is
+   also scanned, with one regex, for a character that is never valid, so
+   that garbage far down is found at once;
 2. the Lark LALR parse (grammar/folioscope.lark), whose exceptions are turned
    into messages in words (``syntax_errors``);
 3. the walk of the tree into ``folioscope.dsl.ast`` nodes, checking every word
@@ -29,7 +31,7 @@ from lark.exceptions import UnexpectedInput
 from folioscope.dsl.ast import Scenario
 from folioscope.dsl.build import Builder
 from folioscope.dsl.errors import ScenarioError, line_of, show
-from folioscope.dsl.positions import line_column
+from folioscope.dsl.positions import line_column, normalise_line_ends
 from folioscope.dsl.syntax_errors import syntax_error, unterminated_string
 from folioscope.dsl.vocabulary import MAX_SOURCE_BYTES, PRESCAN_BYTES
 
@@ -96,21 +98,13 @@ def parse_bytes(data: bytes, path: str = "<string>") -> Scenario:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        before = data[:e.start]
-        line = before.count(b"\n") + 1
-        start_of_line = before.rfind(b"\n") + 1
-        column = len(before[start_of_line:].decode("utf-8", errors="replace")) + 1
-        end = data.find(b"\n", e.start)
-        shown_line = data[start_of_line:end if end >= 0 else len(data)].decode("utf-8", errors="replace")
-        raise ScenarioError(f"not valid UTF-8 text: byte 0x{data[e.start]:02x} cannot start a character here",
-                            path=path, line=line, column=column, end_column=column + 1,
-                            source_line=shown_line, hint="scenario files are UTF-8 text") from None
+        raise _not_utf8(data, e, path) from None
     return parse_text(text, path)
 
 
 def parse_text(text: str, path: str = "<string>") -> Scenario:
     """Parse scenario text; ``path`` is used in messages and kept in the Scenario."""
-    text = text.removeprefix("\ufeff")
+    text = normalise_line_ends(text.removeprefix("\ufeff"))
     if "\x00" in text:
         raise ScenarioError("not a scenario: the text contains NUL characters", path=path,
                             hint="scenario files are UTF-8 text")
@@ -152,6 +146,17 @@ def _prescan(text: str, path: str) -> None:
                         end_column=column + 1, source_line=line_of(text, line),
                         hint="outside comments and strings, scenarios are written with letters, digits, "
                              "spaces and _ . : , ; = ! < > @ ' - [ ] { }")
+
+
+def _not_utf8(data: bytes, e: UnicodeDecodeError, path: str) -> ScenarioError:
+    """The first byte that is not UTF-8, at its line and column in the text
+    as ``parse_text`` would see it (BOM removed, line ends normalised)."""
+    before = normalise_line_ends(data[:e.start].decode("utf-8").removeprefix("\ufeff"))
+    line, column = line_column(before, len(before))
+    shown = normalise_line_ends(data.decode("utf-8", errors="replace").removeprefix("\ufeff"))
+    return ScenarioError(f"not valid UTF-8 text: byte 0x{data[e.start]:02x} cannot start a character here",
+                         path=path, line=line, column=column, end_column=column + 1,
+                         source_line=line_of(shown, line), hint="scenario files are UTF-8 text")
 
 
 def _too_large(path: str) -> ScenarioError:
