@@ -26,7 +26,7 @@ import re
 from pathlib import Path
 
 from lark import Lark, Tree
-from lark.exceptions import UnexpectedInput
+from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from folioscope.dsl.ast import Scenario
 from folioscope.dsl.build import Builder
@@ -98,7 +98,10 @@ def parse_bytes(data: bytes, path: str = "<string>") -> Scenario:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise _not_utf8(data, e, path) from None
+        late = _not_utf8(data, e, path)
+        above = normalise_line_ends(data[:e.start].decode("utf-8").removeprefix("\ufeff"))
+        _tree(above[:_line_start(above, len(above))], path, late)  # raises the first error
+        raise AssertionError("unreachable")  # pragma: no cover
     return parse_text(text, path)
 
 
@@ -114,15 +117,46 @@ def parse_text(text: str, path: str = "<string>") -> Scenario:
         raise ScenarioError("the file is empty", path=path, hint=_NEEDS_A_STATEMENT)
     if not text.strip():
         raise ScenarioError("the file contains only whitespace", path=path, hint=_NEEDS_A_STATEMENT)
-    if len(text) > PRESCAN_BYTES:
-        _prescan(text, path)
-    try:
-        tree = lark_parser().parse(text)
-    except UnexpectedInput as e:
-        raise syntax_error(e, text, path) from None
+    tree = _tree(text, path)
     if not any(isinstance(c, Tree) for c in tree.children):
         raise ScenarioError("the file has no statements, only comments", path=path, hint=_NEEDS_A_STATEMENT)
     return Builder(text, path).build(tree)
+
+
+# --- the first error in file order ------------------------------------------------------
+
+
+def _tree(text: str, path: str, late: ScenarioError | None = None) -> Tree:
+    """The parse tree of ``text``; else the first error in file order is
+    raised.  ``late`` is an error at the line just after ``text`` (a byte that
+    is not UTF-8, a character that is never valid), reported only when
+    nothing above it is wrong: the statements above are parsed and checked
+    first."""
+    if len(text) > PRESCAN_BYTES:
+        bad = _never_valid(text, path)
+        if bad is not None:
+            offset, late = bad
+            text = text[:_line_start(text, offset)]
+    try:
+        tree = lark_parser().parse(text)
+    except UnexpectedInput as e:
+        at_cut = late is not None and _at_end(e)
+        error = late if at_cut else syntax_error(e, text, path)
+        Builder(text, path).check_completed(getattr(getattr(e, "state", None), "value_stack", None) or [])
+        raise error from None
+    if late is not None:
+        Builder(text, path).check_completed(tree.children)
+        raise late
+    return tree
+
+
+def _at_end(e: UnexpectedInput) -> bool:
+    """Whether the parse failed only because the text ended."""
+    return isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END")
+
+
+def _line_start(text: str, offset: int) -> int:
+    return text.rfind("\n", 0, offset) + 1
 
 
 # --- checks of the whole text -------------------------------------------------------
@@ -134,18 +168,19 @@ _NEEDS_A_STATEMENT = "a scenario needs at least one statement, e.g. 'folio F1 an
 _VALID_PREFIX = re.compile(r"""(?:"(?:[^"\\\n]|\\.)*"|#[^\n]*|[\t\n\r\f\v !',\-.0-9:;<=>@A-Z\[\]_a-z{}]+)*""")
 
 
-def _prescan(text: str, path: str) -> None:
-    """The first character that can never be valid, found with one regex match."""
+def _never_valid(text: str, path: str) -> tuple[int, ScenarioError] | None:
+    """The first character that can never be valid, found with one regex
+    match, and its error."""
     end = _VALID_PREFIX.match(text).end()
     if end >= len(text):
-        return
+        return None
     line, column = line_column(text, end)
     if text[end] == '"':
-        raise unterminated_string(text, path, line, column)
-    raise ScenarioError(f"unexpected character {show(text[end])}", path=path, line=line, column=column,
-                        end_column=column + 1, source_line=line_of(text, line),
-                        hint="outside comments and strings, scenarios are written with letters, digits, "
-                             "spaces and _ . : , ; = ! < > @ ' - [ ] { }")
+        return end, unterminated_string(text, path, line, column)
+    return end, ScenarioError(f"unexpected character {show(text[end])}", path=path, line=line, column=column,
+                              end_column=column + 1, source_line=line_of(text, line),
+                              hint="outside comments and strings, scenarios are written with letters, digits, "
+                                   "spaces and _ . : , ; = ! < > @ ' - [ ] { }")
 
 
 def _not_utf8(data: bytes, e: UnicodeDecodeError, path: str) -> ScenarioError:
