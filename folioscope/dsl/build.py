@@ -47,12 +47,9 @@ class Builder:
         """The scenario of a parse tree with at least one statement."""
         statements = [c for c in tree.children if isinstance(c, Tree)]
         checker = self.r.checker
-        for stmt in statements:  # so that a use before its declaration can say where it is
-            if stmt.data == "folio":
-                target = stmt.children[1]
-                ends = [target] if isinstance(target, Token) else [target.children[0], target.children[2]]
-                for end in ends:
-                    checker.declared_later.setdefault(end.value, pos_of(end))
+        self.note_declarations(statements)
+        if not any(stmt.data == "cpus" for stmt in statements):
+            checker.settle_cpus()  # the default: a CPU out of range is an error where it is used
         for stmt in statements:
             built = self.statement(stmt, depth=0)
             if built is not None:
@@ -60,6 +57,34 @@ class Builder:
                 checker.add_steps(built, pos_of(stmt))
         checker.finish()
         return self.scenario
+
+    def check_completed(self, values: list) -> None:
+        """Check, in order, the statements a failed parse completed before it
+        stopped (Lark's value stack, or the children of a tree): the first
+        error among them is raised, as ``build`` would raise it.  Blocks left
+        open (``repeat 2 {``) are entered."""
+        items = [x for x in _completed(values) if isinstance(x, Token) or x.data in self._kinds]
+        self.note_declarations([x for x in items if isinstance(x, Tree)])
+        depth = 0
+        for k, x in enumerate(items):
+            if isinstance(x, Tree):
+                built = self.statement(x, depth)
+                if built is not None and depth == 0:
+                    self.r.checker.add_steps(built, pos_of(x))
+            elif x.type == "LBRACE" and k >= 2 and items[k - 2].type == "REPEAT" and items[k - 1].type == "INT":
+                depth += 1
+                if depth > MAX_REPEAT_DEPTH:
+                    raise self.r.fail(items[k - 2], f"repeat blocks nest too deeply (more than {MAX_REPEAT_DEPTH})")
+                self.r.number(items[k - 1], 1, MAX_REPEAT, "repeat count")
+
+    def note_declarations(self, statements: list[Tree]) -> None:
+        """Where each declared name is, so that a use above its declaration can say so."""
+        for stmt in statements:
+            if stmt.data == "folio":
+                target = stmt.children[1]
+                ends = [target] if isinstance(target, Token) else [target.children[0], target.children[2]]
+                for end in ends:
+                    self.r.checker.declared_later.setdefault(end.value, pos_of(end))
 
     def statement(self, t: Tree, depth: int):
         """The node of one statement (None for the header and declarations)."""
@@ -119,3 +144,15 @@ class Builder:
         node = Repeat(count=count, body=tuple(body), pos=pos_of(t))
         check_repeat_steps(node, self.r.fail, pos_of(count_tok))
         return node
+
+
+def _completed(values: list):
+    """The complete statements (trees) and the tokens of ``values`` in
+    order, the parser's intermediate rules (``_stmt``, ``_block``…) opened."""
+    stack = list(reversed(values))
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tree) and str(x.data).startswith("_"):
+            stack.extend(reversed(x.children))
+        elif isinstance(x, Tree | Token):
+            yield x

@@ -35,27 +35,30 @@ class FolioBuilder:
                               f"the folio declaration needs a kind after {show(self.r.text_of(target))}",
                               expected="a kind: " + one_of(KINDS))
         kind_tree, *attrs = attrs
-        kind = self.kind(kind_tree, target)
+        kind = self.kind(kind_tree, target, attrs)
         values: dict = {}
         seen: dict[str, Tree] = {}
         for a in attrs:
             name, value = self.attribute(a, kind, seen)
             seen[name] = a
             values[name] = value
-        self.conflicts(kind, values, seen)
+        self.conflicts(kind, values, seen, self.r.text_of(target))
         for n in names:
             self.r.checker.declare(n, pos_of(target))
         return FolioDecl(names=tuple(names), kind=kind, attrs=values, pos=pos_of(t))
 
-    def kind(self, kind_tree: Tree, target) -> str:
+    def kind(self, kind_tree: Tree, target, attrs: list[Tree]) -> str:
         """The first attribute, which must be a kind without a value."""
         kind_tok = kind_tree.children[0]
         kind = kind_tok.value
         if kind not in KINDS:
             if kind in FOLIO_ATTRS:
+                later = [a.children[0].value for a in attrs if a.children[0].value in KINDS]
+                example = later[0] if later else kind_for(kind)
                 raise self.r.fail(kind_tree, f"the kind must come first, before {show(self.r.text(kind_tree))}",
                                   expected="a kind: " + one_of(KINDS),
-                                  hint=f"for example 'folio {self.r.text_of(target)} anon {self.r.text(kind_tree)}'")
+                                  hint=f"for example 'folio {self.r.text_of(target)} {example} "
+                                       f"{self.r.text(kind_tree)}'")
             raise self.r.fail(kind_tok, f"unknown folio kind {show(kind)}", expected="a kind: " + one_of(KINDS),
                               hint=did_you_mean(kind, KINDS))
         if len(kind_tree.children) > 1:
@@ -71,9 +74,10 @@ class FolioBuilder:
             if name in KINDS:
                 raise self.r.fail(a, f"a folio has one kind; {show(name)} comes after {show(kind)}",
                                   expected="an attribute such as order=2, zone=movable or new")
+            accepted = attributes_for(kind)
             raise self.r.fail(name_tok, f"unknown folio attribute {show(name)}",
-                              expected="an attribute: " + one_of(FOLIO_ATTRS),
-                              hint=did_you_mean(name, FOLIO_ATTRS))
+                              expected="an attribute: " + one_of(accepted),
+                              hint=did_you_mean(name, accepted))
         if name in seen:
             raise self.r.fail(a, f"attribute {show(name)} is given twice",
                               hint=f"it was first given at column {seen[name].meta.column}")
@@ -101,26 +105,63 @@ class FolioBuilder:
 
     # --- combinations ---------------------------------------------------------------------
 
-    def conflicts(self, kind: str, attrs: dict, seen: dict[str, Tree]) -> None:
-        """Attributes that cannot go together (docs/language.md, "Rejected combinations")."""
+    def conflicts(self, kind: str, attrs: dict, seen: dict[str, Tree], target: str) -> None:
+        """Attributes that cannot go together (docs/language.md, "Rejected
+        combinations"), checked so that no hint leads to another rejection."""
         def clash(a: str, b: str, why: str, hint: str | None = None):
             later = max(seen[a], seen[b], key=lambda t: t.meta.start_pos)
             return self.r.fail(later, f"'{a}' and '{b}' conflict: {why}", hint=hint)
 
         if "active" in attrs and "inactive" in attrs:
             raise clash("active", "inactive", "a folio starts on one list")
-        if "unmlocked" in attrs and not attrs.get("locked"):
-            raise self.r.fail(seen["unmlocked"], "'unmlocked' needs locked=N (N > 0)",
-                              hint="'unmlocked' says the folio of N VM_LOCKED mappings is not yet mlocked; "
-                                   "add locked=1")
         if "unmlocked" in attrs and "new" in attrs:
             raise clash("unmlocked", "new", "'unmlocked' keeps the folio on an LRU list, 'new' puts it on none",
                         hint="'new locked=N' already leaves PG_mlocked clear")
         if "unmlocked" in attrs and "nolru" in attrs:
             raise clash("unmlocked", "nolru", "'unmlocked' keeps the folio on an LRU list, 'nolru' puts it on none")
+        if "unmlocked" in attrs and not attrs.get("locked"):
+            raise self.r.fail(seen["unmlocked"], "'unmlocked' needs locked=N (N > 0)",
+                              hint="'unmlocked' says the folio of N VM_LOCKED mappings is not yet mlocked; "
+                                   "add locked=1")
         for side in ("active", "inactive"):
             if side in attrs and "nolru" in attrs:
                 raise clash(side, "nolru", f"a 'nolru' folio is on no LRU list, so not on the {side} one")
+        self.kind_conflicts(kind, attrs, seen)
+        self.references(kind, attrs, seen, target)
+
+    def kind_conflicts(self, kind: str, attrs: dict, seen: dict[str, Tree]) -> None:
+        """Attributes only some kinds have: folio_expected_ref_count()
+        (include/linux/mm.h) counts the swap cache for anon folios and
+        PG_private for the others."""
         if "swapcache" in attrs and kind != "anon":
             raise self.r.fail(seen["swapcache"], f"'swapcache' is for anon folios, not {kind}",
                               hint=f"a {kind} folio is in the page cache already")
+        if "private" in attrs and kind == "anon":
+            raise self.r.fail(seen["private"], "'private' is for file and shmem folios, not anon",
+                              hint="PG_private is counted as a reference only on file and shmem folios "
+                                   "(folio_expected_ref_count())")
+
+    def references(self, kind: str, attrs: dict, seen: dict[str, Tree], target: str) -> None:
+        """An anon folio needs a mapping or the swap cache to hold it (a file or
+        shmem folio is held by the page cache)."""
+        if kind != "anon" or "swapcache" in attrs:
+            return
+        mapped = attrs.get("mapped", 0 if "locked" in attrs else 1)
+        if mapped or attrs.get("locked"):
+            return
+        written = [seen[a] for a in ("mapped", "locked") if a in seen]
+        at = max(written, key=lambda t: t.meta.start_pos)
+        raise self.r.fail(at, f"{show(target)} would have no reference at all, so it would be free",
+                          hint="an anon folio is held by its mappings and the swap cache: "
+                               "give it mapped=N or locked=N (N > 0), or swapcache")
+
+
+def attributes_for(kind: str) -> list[str]:
+    """The attributes a folio of ``kind`` accepts, for hints."""
+    excluded = "private" if kind == "anon" else "swapcache"
+    return [a for a in FOLIO_ATTRS if a != excluded]
+
+
+def kind_for(attribute: str) -> str:
+    """A kind that accepts ``attribute``, for examples."""
+    return "file" if attribute == "private" else "anon"
