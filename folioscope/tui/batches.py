@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.reactive import var
 
-from ..mm.variants import VARIANTS
+from ..mm.variants import find_variant
 from .format import CHANGED, sequence
 from .frames import Frame
 from .panel import Panel
@@ -99,7 +99,7 @@ class BatchesView:
         else:
             self.shown = [cpu for cpu in range(cpus) if self.counts[cpu] or cpu in pinned
                           or cpu_touched(frame, cpu, self.batches)]
-        variant = VARIANTS.get(frame.trace.variant)
+        variant = find_variant(frame.trace.variant)
         self.size = variant.batch_size if variant else None
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

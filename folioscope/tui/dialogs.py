@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..mm.variants import VARIANTS
+from ..mm.variants import find_variant
 from .format import FLAG_SHORT, printable
 
 
@@ -106,14 +106,15 @@ class VariantScreen(ModalScreen[str | None]):
         options = []
         width = max(len(name) for name in self.names) + 2
         for name in self.names:
-            variant = VARIANTS.get(name)
+            variant = find_variant(name)
             label = Text.assemble((f"{printable(name):<{width}}", "bold"),
                                   (printable(variant.summary) if variant else "", "dim"))
             if name == self.current:
                 label.append("  (now)", style="green")
             options.append(Option(label, id=name))
         with Vertical(id="dialog"):
-            yield Label("Re-run the scenario under kernel variant:")
+            now = "" if self.current in self.names else f" (now {printable(self.current)})"
+            yield Label(Text(f"Re-run the scenario under kernel variant{now}:"))
             yield OptionList(*options, id="variants")
 
     def on_mount(self) -> None:

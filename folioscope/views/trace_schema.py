@@ -20,7 +20,7 @@ from ..dsl.vocabulary import (BATCHES, KINDS, LIST_NAMES, MAX_CPUS, MAX_NUMBER, 
                               MAX_STEPS, MIN_CPUS, MLOCK_TAGS, OP_NAMES, POSITIONS, RESULTS, STATS,
                               ZONES)
 from ..mm.folio import FLAG_ORDER
-from ..mm.variants import VARIANT_NAMES, get_variant
+from ..mm.variants import VARIANT_NAMES, find_variant
 
 SCHEMA_VERSIONS = (1, 2)
 """The versions this folioscope reads: 1 (events as indented strings) and 2
@@ -299,13 +299,8 @@ class KeyTypes:
 
 
 def known_variant(name: str) -> bool:
-    """Whether the model has a variant called ``name`` (composed names too,
-    as ``get_variant`` resolves them)."""
-    try:
-        get_variant(name)
-    except (KeyError, ValueError):
-        return False
-    return True
+    """Whether the model has a variant called ``name`` (composed names too)."""
+    return find_variant(name) is not None
 
 
 def variant_hint(name: str) -> str:
