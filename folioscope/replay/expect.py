@@ -15,6 +15,7 @@ from ..dsl.ast import (
     ExpectStat,
 )
 from ..mm.folio import FLAG_ORDER
+from ..mm.state import DrainWorkLog
 from .trace import ExpectOutcome, FlatState, holders_text
 
 COMPARE: dict[str, Callable[[object, object], bool]] = {
@@ -137,6 +138,6 @@ def _stat(check: ExpectStat, state: FlatState) -> tuple[bool, str, str]:
 
 
 def _stat_text(value: object) -> str:
-    if isinstance(value, tuple):
+    if isinstance(value, (tuple, DrainWorkLog)):
         return "[" + ", ".join("[" + ", ".join(f"cpu{c}" for c in call) + "]" for call in value) + "]"
     return str(value)
