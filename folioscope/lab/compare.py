@@ -23,8 +23,12 @@ def _keys(model_flat: dict, kernel_runs: list[dict]) -> list[str]:
     return keys
 
 
-def _shown(key: str, verdict: str, changed: set[str], index: int) -> bool:
-    return index == 0 or verdict != AGREE or key in changed
+def _shown(kv, changed: set[str], index: int) -> bool:
+    """Step 0 shows the folios and the batches not empty; later steps what
+    the model changed and every key that does not agree."""
+    if kv.verdict != AGREE or kv.key in changed:
+        return True
+    return index == 0 and (not kv.key.startswith("cpu") or kv.model != ())
 
 
 def step_report(trace, plan: Plan, index: int, kernel_runs: list[dict], must: set[str],
@@ -50,7 +54,7 @@ def step_report(trace, plan: Plan, index: int, kernel_runs: list[dict], must: se
         kv = _verdict(key, model.get(key), Counter(s.get(key) for s in kernel_runs), must)
         if key.endswith(".mlock_count") and model_flat.get(key.replace("mlock_count", "list")) != "unevictable":
             continue  # meaningful only on the unevictable list, on both sides
-        if _shown(key, kv.verdict, changed, index):
+        if _shown(kv, changed, index):
             report.keys.append(kv)
     for run in functions[:1]:
         report.functions = sequence(run)

@@ -91,7 +91,8 @@ def pick_package(version: str, names: list[str], versions_of) -> tuple[str, str]
     (linux-image-6.1.0-57-cloud-amd64), found by its Version field."""
     direct = sorted(n for n in names if n.startswith(f"linux-image-{version}+deb"))
     major_minor = ".".join(version.split(".")[:2])
-    abi = [n for n in names if re.match(rf"linux-image-{re.escape(major_minor)}\.0-\d+-cloud-amd64$", n)]
+    abi = sorted((n for n in names if re.match(rf"linux-image-{re.escape(major_minor)}\.0-\d+-cloud-amd64$", n)),
+                 key=lambda n: -int(n.split("-")[3]))  # the newest ABI (Debian revision) first
     for name in direct + abi:
         for v in versions_of(name):
             if upstream(v) == version:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ..dsl.ast import FolioDecl, Op, Scenario
+from ..dsl.ast import FolioDecl, Op, Repeat, Scenario
 
 
 @dataclass(frozen=True)
@@ -42,19 +42,20 @@ ROUTES: tuple[Route, ...] = (
           "mem_rw -> access_remote_vm -> get_user_pages_remote(FOLL_TOUCH) -> follow_page_pte "
           "-> folio_mark_accessed"),
     Route("cpuN deactivate F", "madvise(MADV_COLD) on cpuN",
-          "madvise_cold_or_pageout_pte_range -> folio_deactivate",
-          "clears PG_referenced and the pte's young bit first"),
+          "madvise_cold: lru_add_drain(), then madvise_cold_or_pageout_pte_range -> folio_deactivate",
+          "the model runs `cpuN drain` first; PG_referenced and the pte's young bit are cleared"),
     Route("cpuN lazyfree A (anon)", "madvise(MADV_FREE) on cpuN",
-          "madvise_free_pte_range -> folio_mark_lazyfree",
-          "clears PG_dirty and the pte's dirty and young bits first"),
+          "madvise_free_single_vma: lru_add_drain(), then madvise_free_pte_range -> folio_mark_lazyfree",
+          "the model runs `cpuN drain` first; PG_dirty and the pte's dirty bit are cleared"),
     Route("cpuN sys_mlock F [G ...]", "mlock(2) of the folios' pages (contiguous) on cpuN",
           "do_mlock -> mlock_fixup -> mlock_vma_pages_range -> mlock_folio; lru_add_drain()"),
     Route("cpuN sys_munlock F [G ...]", "munlock(2) on cpuN",
           "mlock_fixup -> mlock_vma_pages_range -> munlock_folio; lru_add_drain()"),
     Route("cpuN gup_longterm F [G ...]", "io_uring_register(IORING_REGISTER_BUFFERS) on cpuN",
           "io_sqe_buffer_register -> io_pin_pages -> pin_user_pages_fast(FOLL_WRITE|FOLL_LONGTERM) "
-          "-> __gup_longterm_locked (the slow path adds FOLL_TOUCH)",
-          "the model runs it as `gup_longterm F touch write`, which is what the kernel does"),
+          "-> __gup_longterm_locked (the slow path adds FOLL_TOUCH); before about v6.10 "
+          "pin_user_pages(FOLL_WRITE|FOLL_LONGTERM), without FOLL_TOUCH",
+          "from v6.10 the model runs it as `gup_longterm F touch write`, which is what the kernel does"),
     Route("cpuN unpin F", "io_uring_register(IORING_UNREGISTER_BUFFERS)",
           "io_sqe_buffers_unregister -> io_buffer_unmap -> unpin_user_page",
           "only for a folio that a one-folio gup_longterm pinned"),
@@ -142,7 +143,6 @@ class Plan:
     steps: dict[int, AgentOp] = field(default_factory=dict)        # model step index -> op
     folded: dict[int, int] = field(default_factory=dict)           # model step -> step observed with it
     notes: list[str] = field(default_factory=list)
-    model_flags: dict[int, tuple[str, ...]] = field(default_factory=dict)  # op line -> extra flags
 
     def index(self, name: str) -> int:
         return [n for n, _ in self.folios].index(name)
@@ -269,6 +269,9 @@ def _route(plan: Plan, decls, created: set[str], step, nxt) -> tuple[AgentOp, bo
                                 "can be filled from user space until they flush")
         return AgentOp(FLUSH_ROUTES[batch], cpu), False
     if op == "drain":
+        if nxt is not None and nxt.op in MADVISE_DRAINS and (nxt.line, nxt.column) == (line, step.column):
+            agent, _ = _route(plan, decls, created, nxt, None)
+            return agent, True
         return AgentOp("drain", cpu), False
     if op == "drain_all":
         return AgentOp("drain_all", cpu), False
@@ -289,7 +292,6 @@ def _route(plan: Plan, decls, created: set[str], step, nxt) -> tuple[AgentOp, bo
         return AgentOp("mlock" if op == "sys_mlock" else "munlock", cpu, start, count), False
     if op == "gup_longterm":
         start, count = _contiguous(plan, folios, line)
-        plan.model_flags[line] = ("touch", "write")
         return AgentOp("pin", cpu, start, count), False
     if op == "unpin":
         return AgentOp("unpin", cpu, first), False
@@ -307,15 +309,37 @@ def program_text(plan: Plan, runs: int, cpus: int, ftrace_funcs: tuple[str, ...]
     return "\n".join(lines) + "\n"
 
 
-def as_routed(scenario: Scenario, plan: Plan) -> Scenario:
-    """The scenario the model must run to match the routes: a gup_longterm
-    through io_uring is FOLL_TOUCH | FOLL_WRITE."""
-    def fix(stmt):
-        extra = plan.model_flags.get(getattr(stmt, "pos", None) and stmt.pos.line)
-        if isinstance(stmt, Op) and extra:
-            flags = stmt.flags + tuple(f for f in extra if f not in stmt.flags)
-            return replace(stmt, flags=flags)
-        if hasattr(stmt, "body") and hasattr(stmt, "count"):
-            return replace(stmt, body=tuple(fix(s) for s in stmt.body))
-        return stmt
-    return replace(scenario, body=[fix(s) for s in scenario.body])
+MADVISE_DRAINS = ("deactivate", "lazyfree")
+"""madvise_cold() and madvise_free_single_vma() call lru_add_drain() before
+they walk the range: the model runs a `drain` on that CPU first."""
+
+
+PIN_TOUCHES_FROM = (6, 10)
+"""io_pin_pages() calls pin_user_pages_fast() from about v6.10 ("io_uring:
+unify io_pin_pages()"), whose slow path adds FOLL_TOUCH: the pinned folio is
+marked accessed and, with FOLL_WRITE, dirty.  Before, io_uring called
+pin_user_pages() under mmap_read_lock, without FOLL_TOUCH.  Observed: 6.1.192
+leaves PG_referenced and PG_dirty clear; 6.12.43, 6.16.3, 6.17.8 set both."""
+
+
+def pin_touches(version: tuple[int, ...] | None) -> bool:
+    return version is None or tuple(version[:2]) >= PIN_TOUCHES_FROM
+
+
+def as_routed(scenario: Scenario, gup_touch: bool = True) -> Scenario:
+    """The scenario the model must run to do what the routes do: a
+    gup_longterm through io_uring is FOLL_TOUCH | FOLL_WRITE (``gup_touch``,
+    see PIN_TOUCHES_FROM), and MADV_COLD
+    and MADV_FREE drain the local CPU first (the inserted drain shares the
+    operation's line and column, so the plan folds it into that step)."""
+    def fix(stmt) -> list:
+        if isinstance(stmt, Op) and stmt.name == "gup_longterm" and gup_touch:
+            extra = tuple(f for f in ("touch", "write") if f not in stmt.flags)
+            return [replace(stmt, flags=stmt.flags + extra)]
+        if isinstance(stmt, Op) and stmt.name in MADVISE_DRAINS:
+            drain = Op(stmt.cpu, "drain", (), (), None, stmt.pos, f"cpu{stmt.cpu} drain")
+            return [drain, stmt]
+        if isinstance(stmt, Repeat):
+            return [replace(stmt, body=tuple(x for s in stmt.body for x in fix(s)))]
+        return [stmt]
+    return replace(scenario, body=[x for s in scenario.body for x in fix(s)])

@@ -17,7 +17,7 @@ from .errors import LabFailed
 from .initramfs import lab_initramfs
 from .observe import kernel_state, parse_output, result_name
 from .report import expect_keys, final_histogram, render_step
-from .routes import Plan, as_routed, plan_scenario, program_text
+from .routes import Plan, as_routed, pin_touches, plan_scenario, program_text
 from .variant_match import Match, match, parse_version
 
 BATCHES = ("lru_add", "lru_move_tail", "lru_deactivate_file", "lru_deactivate", "lru_lazyfree",
@@ -103,16 +103,19 @@ def parse_variant(text: str):
 def run_lab(opts: LabOptions) -> int:
     cache = cache_dir(opts.cache)
     scenario = parse_file(opts.file)
+    # a line without a route fails now, before any download or boot
+    plan_scenario(as_routed(scenario), run_scenario(as_routed(scenario), opts.variant and
+                                                    parse_variant(opts.variant)).steps)
     kernel = resolve_kernel(opts, cache)
     variant, sentence = resolve_variant(opts, kernel)
-    plan = plan_scenario(scenario, run_scenario(scenario, variant).steps)
-    routed = as_routed(scenario, plan)
+    version = parse_version(kernel.version) if kernel.version else None
+    routed = as_routed(scenario, pin_touches(version))
     trace = run_scenario(routed, variant)
+    plan = plan_scenario(routed, trace.steps)
     progress("lab: building the guest agent")
     agent = build_agent(cache)
     funcs = ftrace.FUNCTIONS if opts.ftrace else ()
     program = program_text(plan, opts.runs, scenario.cpus, funcs)
-    version = parse_version(kernel.version) if kernel.version else None
     progress(f"lab: booting {kernel.package or kernel.image} under QEMU (TCG, "
              f"{max(scenario.cpus, 2)} CPUs), {opts.runs} run(s)")
     booted = qemu.boot(kernel.image, lab_initramfs(agent, program), scenario.cpus, version, opts.timeout)
