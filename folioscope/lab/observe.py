@@ -14,10 +14,14 @@ from dataclasses import dataclass, field
 # /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h)
 KPF = {"referenced": 2, "dirty": 4, "lru": 5, "active": 6, "writeback": 8, "reclaim": 9,
        "swapbacked": 14, "unevictable": 18, "mlocked": 33}
-COMPARED_FLAGS = ("lru", "active", "referenced", "unevictable", "mlocked", "swapbacked", "dirty")
+COMPARED_FLAGS = ("lru", "active", "referenced", "unevictable", "mlocked", "swapbacked")
 """Flags held against the model, in the model's order (trace-format.md).
-writeback and reclaim are left out: nothing the lab routes sets them, and
-PG_reclaim shares its bit with PG_readahead."""
+Left out: writeback and reclaim (nothing the lab routes sets them; PG_reclaim
+is PG_readahead's bit) and dirty: the kernel moves a pte's dirty bit to the
+folio when it unmaps it (try_to_migrate_one: folio_mark_dirty if
+pte_dirty), and the model keeps no pte dirty bits, so every migrated
+anonymous folio would differ."""
+MOVE_BATCHES = ("lru_move_tail", "lru_deactivate_file", "lru_deactivate", "lru_lazyfree", "lru_activate")
 
 MLOCK_TAGS = {0: "munlock", 1: "lru", 2: "new"}   # mm/mlock.c: LRU_FOLIO 0x1, NEW_FOLIO 0x2
 BATCH_NAMES = {"activate": "lru_activate"}          # v6.1's cpu_fbatches member name
@@ -105,9 +109,11 @@ def folio_flags(kpf: int) -> tuple[str, ...]:
     return tuple(f for f in COMPARED_FLAGS if kpf >> KPF[f] & 1)
 
 
-def lru_list(flags: tuple[str, ...]) -> str:
-    """The LRU list the flags put a folio on (none when PG_lru is clear)."""
-    if "lru" not in flags:
+def lru_list(flags: tuple[str, ...], in_move_batch: bool = False) -> str:
+    """The LRU list the flags put a folio on.  With PG_lru clear it is on
+    none, unless it waits in a move batch: since 33dfe9204f29 (v6.11) adding
+    to a move batch clears PG_lru but leaves the folio on its list."""
+    if "lru" not in flags and not in_move_batch:
         return "none"
     if "unevictable" in flags:
         return "unevictable"
@@ -120,12 +126,13 @@ def kernel_state(obs: Observation, names: list[str], zones, cpus: int,
     """The observation as flat-state keys.  A folio the kernel has not
     created yet has no keys; a freed one only ``freed``."""
     state: dict[str, object] = {"result": result_name(obs.result)}
-    by_pfn: dict[int, str] = {}
+    by_pfn = {raw["pfn"]: names[int(tag.split(".")[0])] + "'" * int(tag.split(".")[1])
+              for tag, raw in obs.folios.items()}
+    moving = {pfn for key, entries in obs.batches.items() if key.split(".")[1] in MOVE_BATCHES
+              for pfn, _ in entries}
     for tag, raw in obs.folios.items():
-        index, hist = (int(x) for x in tag.split("."))
-        name = names[index] + "'" * hist
-        by_pfn[raw["pfn"]] = name
-        prefix = f"folio.{name}."
+        index = int(tag.split(".")[0])
+        prefix = f"folio.{by_pfn[raw['pfn']]}."
         freed = raw["ref"] == 0 and obs.mapped.get(index) != raw["pfn"]
         state[prefix + "freed"] = freed
         if freed:
@@ -133,7 +140,7 @@ def kernel_state(obs: Observation, names: list[str], zones, cpus: int,
         flags = folio_flags(raw["kpf"])
         state[prefix + "refcount"] = raw["ref"]
         state[prefix + "flags"] = flags
-        state[prefix + "list"] = lru_list(flags)
+        state[prefix + "list"] = lru_list(flags, raw["pfn"] in moving)
         state[prefix + "zone"] = zone_of(raw["pfn"], zones)
         if state[prefix + "list"] == "unevictable":
             state[prefix + "mlock_count"] = raw["mlc"]

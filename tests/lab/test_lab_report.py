@@ -50,7 +50,7 @@ def test_kernel_state_names_pfns_as_the_model_does():
     _, (state,) = kernel(AGENT_6_16)
     assert state["result"] == "ENOMEM"
     assert state["folio.F.refcount"] == 4
-    assert state["folio.F.flags"] == ("referenced", "unevictable", "mlocked", "swapbacked", "dirty")
+    assert state["folio.F.flags"] == ("referenced", "unevictable", "mlocked", "swapbacked")
     assert state["folio.F.list"] == "none" and state["folio.F.zone"] == "movable"
     assert state["cpu0.lru_add"] == ("F",)        # the scratch page 0x1234 is not a scenario folio
     assert state["cpu1.mlock"] == ("F:lru",)      # LRU_FOLIO tag
@@ -97,3 +97,13 @@ def test_side_by_side_marks_what_v6_17_gets_wrong_about_6_16():
 def test_final_histogram_counts_runs_per_outcome():
     text = final_histogram([("line 23=ENOMEM",)] * 4 + [("line 23=ok",)])
     assert text.splitlines() == ["Histogram (5 runs)", "    4 : line 23=ENOMEM", "    1 : line 23=ok"]
+
+
+def test_a_folio_in_a_move_batch_without_pg_lru_is_still_on_its_list():
+    # v6.11: folio_activate() cleared PG_lru when A entered cpu1's lru_activate
+    out = parse_output("@@ run 0\n@@ step 2 0\n@@ folio 0.0 30000 ref=2 kpf=4000 map=1 mlc=0\n"
+                       "@@ mapped 0 30000\n@@ batch 1 lru_activate 30000:0\n@@ end\n@@ done\n")
+    state = kernel_state(out.runs[0][2], ["A"], out.zones, 2, BATCHES)
+    assert state["folio.A.flags"] == ("swapbacked",)
+    assert state["folio.A.list"] == "inactive_anon"
+    assert state["cpu1.lru_activate"] == ("A",)

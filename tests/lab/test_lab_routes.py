@@ -57,7 +57,7 @@ def test_madvise_drains_its_cpu_first_in_the_model():
 
 def test_a_range_of_folios_is_one_mlock_of_a_contiguous_range():
     plan = text_plan("folio A anon zone=movable\nfolio B anon zone=movable\ncpu0 sys_mlock A B\n")
-    assert [(op.op, op.a, op.b) for op in plan.steps.values()] == [("mlock", 0, 2)]
+    assert [(op.op, op.a, op.b) for op in plan.steps.values()] == [("mlock_onfault", 0, 2)]
 
 
 @pytest.mark.parametrize("src, line, words", [
@@ -85,3 +85,13 @@ def test_no_route_names_the_line_and_why(src, line, words):
 def test_every_bundled_lab_scenario_has_routes(path):
     plan, _ = plan_of(parse_file(str(path)))
     assert plan.steps
+
+
+def test_docs_list_every_route_and_every_missing_one():
+    from folioscope.lab.routes import NO_ROUTE, ROUTES
+
+    doc = (REPO / "docs" / "lab.md").read_text()
+    for route in ROUTES:
+        assert f"| `{route.op}` | {route.syscall} | {route.path} |" in doc, route.op
+    for op in NO_ROUTE:
+        assert f"| `{op}` | {NO_ROUTE[op]} |" in doc, op
