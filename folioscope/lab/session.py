@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..dsl import parse_file
-from ..mm.variants import VARIANTS
+from ..mm.variants import canonical_name
 from ..replay import run_scenario
 from . import debian, ftrace, qemu
 from .agent_build import build_agent
@@ -18,7 +18,7 @@ from .initramfs import lab_initramfs
 from .observe import kernel_state, parse_output, result_name
 from .report import expect_keys, final_histogram, render_step
 from .routes import Plan, as_routed, pin_touches, plan_scenario, program_text
-from .variant_match import Match, match, parse_version
+from .variant_match import match, parse_version
 
 BATCHES = ("lru_add", "lru_move_tail", "lru_deactivate_file", "lru_deactivate", "lru_lazyfree",
            "lru_activate", "mlock")
@@ -72,40 +72,24 @@ def resolve_kernel(opts: LabOptions, cache: Path) -> debian.Kernel:
     return debian.Kernel(upstream_of(release) if release else "", release, image, "")
 
 
-def resolve_variant(opts: LabOptions, kernel: debian.Kernel) -> tuple[object, str]:
-    """The variant to model and the sentence saying how it was chosen."""
+def resolve_variant(opts: LabOptions, kernel: debian.Kernel) -> tuple[str, str]:
+    """The variant to model (its canonical name) and the sentence saying how
+    it was chosen."""
     if opts.variant:
-        return parse_variant(opts.variant), f"variant {opts.variant} (given with --variant)"
+        name = canonical_name(opts.variant)
+        return name, f"variant {name} (given with --variant)"
     if not kernel.version:
         raise ValueError("cannot tell this image's version: give --variant")
-    m: Match = match(kernel.version, debian.changelog_entries(kernel.changelog))
-    return (m.variant() if m.switches else m.base), m.sentence
-
-
-def parse_variant(text: str):
-    """``v6.17`` or a composed ``v6.11+gup_drain_trigger=refcount_2level``."""
-    base, *parts = text.split("+")
-    if base not in VARIANTS:
-        raise ValueError(f"unknown variant {base!r}; known: {', '.join(VARIANTS)}")
-    if not parts:
-        return base
-    switches = {}
-    for part in parts:
-        key, _, value = part.partition("=")
-        current = getattr(VARIANTS[base], key, None)
-        if current is None or not value:
-            raise ValueError(f"{part!r} is not SWITCH=VALUE of a variant")
-        switches[key] = (value == "true") if isinstance(current, bool) else \
-            int(value) if isinstance(current, int) else value
-    return Match(base, switches, "").variant()
+    m = match(kernel.version, debian.changelog_entries(kernel.changelog))
+    return m.name, m.sentence
 
 
 def run_lab(opts: LabOptions) -> int:
     cache = cache_dir(opts.cache)
     scenario = parse_file(opts.file)
     # a line without a route fails now, before any download or boot
-    plan_scenario(as_routed(scenario), run_scenario(as_routed(scenario), opts.variant and
-                                                    parse_variant(opts.variant)).steps)
+    early = as_routed(scenario)
+    plan_scenario(early, run_scenario(early, opts.variant and canonical_name(opts.variant)).steps)
     kernel = resolve_kernel(opts, cache)
     variant, sentence = resolve_variant(opts, kernel)
     version = parse_version(kernel.version) if kernel.version else None

@@ -3,7 +3,6 @@
 import pytest
 
 from folioscope.dsl import parse_file
-from folioscope.lab.session import parse_variant
 from folioscope.lab.variant_match import match
 from folioscope.replay import run_scenario
 
@@ -22,19 +21,20 @@ GUP_FIXES_6_1 = [  # as 6.1.155's changelog lists them, newest release first
 
 def test_6_1_with_the_gup_fixes_is_a_composed_variant():
     m = match("6.1.192", GUP_FIXES_6_1)
-    assert m.base == "v5.18"
-    assert m.switches == {"gup_drain_trigger": "refcount_2level", "gup_skip_large_for_drain": True,
-                          "gup_retry_style": "collected_count"}
-    assert "plus backported" in m.sentence and "98c6d259319e" in m.sentence
+    assert m.variant.base == "v5.18"
+    assert m.name == ("v5.18+gup_drain_trigger=refcount_2level+gup_skip_large_for_drain=true"
+                      "+gup_retry_style=collected_count")
+    assert "plus backported" in m.sentence and "98c6d259319e a09a8a1fbb37 2da6de30e60d" in m.sentence
     assert m.sentence.endswith("→ " + m.name)
-    v = m.variant()
+    v = m.variant
     assert v.batch_size == 15 and not v.clear_lru_at_add   # still old-style batches
+    assert v.gup_skip_large_for_drain and v.gup_retry_style == "collected_count"
 
 
 def test_the_composed_6_1_variant_pins_b2():
     scenario = parse_file(str(B2))
-    assert run_scenario(scenario, match("6.1.192", GUP_FIXES_6_1).variant()).steps[-1].result == "ok"
-    assert run_scenario(scenario, match("6.1.192", []).variant()).steps[-1].result == "ENOMEM"
+    assert run_scenario(scenario, match("6.1.192", GUP_FIXES_6_1).name).steps[-1].result == "ok"
+    assert run_scenario(scenario, match("6.1.192", []).name).steps[-1].result == "ENOMEM"
 
 
 @pytest.mark.parametrize("version, entries, name", [
@@ -68,11 +68,11 @@ def test_the_sentence_says_what_was_found():
     assert "no changelog found" in match("6.18.5", []).sentence
 
 
-def test_variant_override_parses_composed_names():
-    v = parse_variant("v5.18+gup_drain_trigger=refcount_2level+gup_skip_large_for_drain=true")
-    assert v.gup_drain_trigger == "refcount_2level" and v.gup_skip_large_for_drain is True
-    assert parse_variant("v6.17") == "v6.17"
-    with pytest.raises(ValueError):
-        parse_variant("v6.99")
-    with pytest.raises(ValueError):
-        parse_variant("v6.17+no_such_switch=1")
+def test_a_composed_override_runs_through_the_model_s_parser():
+    from folioscope.lab.session import LabOptions, resolve_variant
+    from folioscope.mm.variants import VariantError
+
+    name, sentence = resolve_variant(LabOptions("x.fs", variant="v5.18 + gup_drain_trigger=refcount_2level"), None)
+    assert name == "v5.18+gup_drain_trigger=refcount_2level" and "--variant" in sentence
+    with pytest.raises(VariantError):
+        resolve_variant(LabOptions("x.fs", variant="v6.17+no_such_switch=1"), None)
