@@ -98,7 +98,7 @@ def f(m: Machine, name: str):
 
 def held(m: Machine, name: str) -> dict[str, int]:
     """Who holds ``name``'s references, as {holder: count}; checks that
-    they add up to the refcount (KM §2.3)."""
+    they add up to the refcount (docs/model.md §1)."""
     h = dict(_holders(m.state)[name])
     assert sum(h.values()) == f(m, name).refcount, (name, h, f(m, name).refcount)
     return h
