@@ -51,8 +51,8 @@ class TraceBuild:
         if runner is None:
             return True
         until = monotonic() + seconds
-        for count, _ in enumerate(runner):
-            if count % 64 == 63 and monotonic() >= until:
+        for _ in runner:
+            if monotonic() >= until:  # every step: one step may be a long gup
                 return False
         self._runner = None
         return True

@@ -37,7 +37,7 @@ from .error_panel import ErrorPanel, error_message
 from .folios import FolioTable
 from .format import NARROW_BELOW, printable
 from .frames import Frame, TraceIndex, after, before
-from .header import Progress, ReplayHeader
+from .header import DEFAULT_SPEED, Progress, ReplayHeader
 from .history import JumpHistory
 from .holders import HoldersView
 from .keys import BINDINGS, action_commands, key_help
@@ -97,7 +97,7 @@ class ReplayApp(App[int]):
     """The folio under the cursor (holders, ``]``/``[``)."""
     playing: var[bool] = var(False, init=False)
     """Whether the trace is playing."""
-    speed: var[float] = var(2.0, init=False)
+    speed: var[float] = var(DEFAULT_SPEED, init=False)
     """Play speed in steps per second."""
     progress: var[Progress | None] = var(None, init=False)
     """A build under way (None when the trace on screen is whole)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from ..mm.state import DrainWorkLog
 from rich.text import Text
 
 NARROW_BELOW = 100
@@ -54,6 +55,8 @@ def plain(value: object) -> str:
         return "-"
     if isinstance(value, bool):
         return str(value).lower()
+    if isinstance(value, DrainWorkLog):
+        value = tuple(value)
     if isinstance(value, tuple):
         return "[" + ", ".join(plain(v) for v in value) + "]"
     return printable(str(value))

@@ -21,6 +21,8 @@ from ..replay.trace import Step
 from .format import printable, result_style
 from .frames import Frame
 
+DEFAULT_SPEED = 2.0
+"""Steps per second when the replayer starts."""
 STATEMENT_WIDTH = 60
 """Longest statement text shown (a gup of 10,000 folios is long)."""
 
@@ -45,7 +47,7 @@ class Progress:
 class Where(Widget):
     """One line of text; updating it repaints without a layout pass."""
 
-    DEFAULT_CSS = "Where { height: 1; width: 1fr; }"
+    DEFAULT_CSS = "Where { height: 1; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -71,7 +73,7 @@ class ReplayHeader(Widget):
     """The step on screen."""
     playing: var[bool] = var(False)
     """Whether the app is playing the trace."""
-    speed: var[float] = var(2.0)
+    speed: var[float] = var(DEFAULT_SPEED)
     """Play speed, steps per second."""
     progress: var[Progress | None] = var(None)
     """A build under way."""
@@ -143,8 +145,11 @@ def run_line(frame: Frame, playing: bool, speed: float, progress: Progress | Non
     top.append(f" {printable(trace.variant)} ", style="reverse")
     if progress is not None:
         top.append(f"  {progress.text()}", style="bold magenta")
-    top.append(f"  ▶ {speed:g}/s" if playing else f"  {speed:g}/s", style="green" if playing else "dim")
-    top.append("   ")
+    if playing:
+        top.append(f"  ▶ {speed:g}/s", style="green")
+    elif speed != DEFAULT_SPEED:  # the usual speed, paused, is not worth a column
+        top.append(f"  {speed:g}/s", style="dim")
+    top.append("  ")
     if trace.title:
         top.append(printable(trace.title), style="bold")
         top.append("  ")

@@ -19,6 +19,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..mm.events import INDENT, Event
 from ..views.text import change_lines
 from .format import printable, result_style
 from .frames import Frame
@@ -135,14 +136,13 @@ def event_items(frame: Frame) -> list[Item]:
     return out
 
 
-def event_line(event: str) -> Item:
+def event_line(event: Event) -> Item:
     """One event: the kernel function in cyan, failures in red."""
-    stripped = event.lstrip(" ")
-    body = printable(stripped)
+    body = printable(event.text)
     text = Text(body)
     match = _CALL.match(body)
     if match:
         text.stylize("cyan", match.start(1), match.end(1))
     for bad in _BAD.finditer(body):
         text.stylize("red", bad.start(), bad.end())
-    return len(event) - len(stripped), text
+    return len(INDENT) * event.depth, text

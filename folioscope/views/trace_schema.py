@@ -22,9 +22,12 @@ from ..dsl.vocabulary import (BATCHES, KINDS, LIST_NAMES, MAX_CPUS, MAX_NUMBER, 
 from ..mm.folio import FLAG_ORDER
 from ..mm.variants import VARIANT_NAMES, find_variant
 
-SCHEMA_VERSIONS = (1, 2)
-"""The versions this folioscope reads: 1 (events as indented strings) and 2
-(events as objects)."""
+READABLE_VERSIONS = (1, 2)
+"""The versions this folioscope reads: 1 (events as indented strings,
+``stats.drain_all_work`` changes whole) and 2 (events as objects, the work
+log's changes as the calls appended)."""
+WORK_LOG_KEY = "stats.drain_all_work"
+"""The one key whose changes version 2 writes as ``appended``."""
 MAX_TRACE_BYTES = 1 << 30
 """Largest JSON trace ``play --trace`` opens (1 GiB: about a million steps)."""
 MAX_TRACE_FOLIOS = 100_000
@@ -115,10 +118,22 @@ def describe(value: object) -> str:
         shown = json.dumps(value[:40], ensure_ascii=False)
         return f"the string {shown[:-1]}…\"" if len(value) > 40 else f"the string {shown}"
     if isinstance(value, list):
-        return f"an array of {len(value):,} item{'s' if len(value) != 1 else ''}"
+        short = _short_json(value)
+        return short or f"an array of {len(value):,} item{'s' if len(value) != 1 else ''}"
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
+
+
+def _short_json(value: list) -> str | None:
+    """A small array as JSON (``[["page cache", 1]]``), or None if long."""
+    if len(value) > 8:
+        return None
+    try:
+        text = json.dumps(value, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return text if len(text) <= 60 else None
 
 
 def fail(where: str, expected: str, found: object) -> TraceFormatError:
@@ -238,10 +253,12 @@ def _batch(value: object, where: str) -> None:
             raise fail(at, "a batch entry such as F1 or F1:lru", entry)
 
 
-def _work(value: object, where: str) -> None:
-    for i, call in enumerate(check_list(value, where, MAX_STEPS)):
-        for j, cpu in enumerate(check_list(call, f"{where}[{i}]", MAX_CPUS)):
-            check_int(cpu, f"{where}[{i}][{j}]", 0, MAX_CPUS - 1)
+def _work_check(cpus: int) -> ValueCheck:
+    def check(value: object, where: str) -> None:
+        for i, call in enumerate(check_list(value, where, MAX_STEPS)):
+            for j, cpu in enumerate(check_list(call, f"{where}[{i}]", cpus)):
+                check_int(cpu, f"{where}[{i}][{j}]", 0, cpus - 1)
+    return check
 
 
 def _word_check(words: tuple[str, ...]) -> ValueCheck:
@@ -284,7 +301,7 @@ class KeyTypes:
         if head == "list":
             return _names if rest in LISTS else None
         if head == "stats":
-            return {"int": _count, "work": _work}.get(STATS.get(rest, ""))
+            return {"int": _count, "work": _work_check(self.cpus)}.get(STATS.get(rest, ""))
         if head.startswith("cpu") and head[3:].isdigit() and rest in BATCHES:
             return _batch if int(head[3:]) < self.cpus and head == f"cpu{int(head[3:])}" else None
         return None
@@ -350,8 +367,8 @@ class Checker:
         if not present:
             raise TraceFormatError("schema_version: missing (is this a trace written by "
                                    "`folioscope trace --format json`?)")
-        if not is_int(value) or value not in SCHEMA_VERSIONS:
-            raise TraceFormatError(f"schema_version: expected {_one_of(tuple(map(str, SCHEMA_VERSIONS)))}"
+        if not is_int(value) or value not in READABLE_VERSIONS:
+            raise TraceFormatError(f"schema_version: expected {_one_of(tuple(map(str, READABLE_VERSIONS)))}"
                                    f" (this folioscope reads those), found {describe(value)}")
         return value  # type: ignore[return-value]
 
@@ -376,6 +393,7 @@ class Checker:
             if key not in value:
                 raise TraceFormatError(f"initial: the key \"{key}\" is missing")
         self.state = dict(value)
+        self.state[WORK_LOG_KEY] = list(value[WORK_LOG_KEY])  # grown in place by _appended
 
     def _value(self, key: object, item: object, where: str) -> None:
         check = self.types.check(key) if isinstance(key, str) else None
@@ -424,6 +442,9 @@ class Checker:
         state = self.state
         for i, change in enumerate(check_list(value, where, 10 * MAX_TRACE_FOLIOS)):
             at = f"{where}[{i}]"
+            if self.version >= 2 and isinstance(change, dict) and "appended" in change:
+                self._appended(change, at)
+                continue
             c = check_object(change, at, ("key", "old", "new"))
             key = check_str(c["key"], f"{at}.key", 300)
             for side in ("old", "new"):
@@ -436,6 +457,18 @@ class Checker:
                 state.pop(key, None)
             else:
                 state[key] = c["new"]
+
+    def _appended(self, change: dict, where: str) -> None:
+        """``{"key": "stats.drain_all_work", "appended": [[1], [0, 3]]}``."""
+        c = check_object(change, where, ("key", "appended"))
+        if c["key"] != WORK_LOG_KEY:
+            raise fail(f"{where}.key", f"\"{WORK_LOG_KEY}\" (only it is written as appended calls)",
+                       c["key"])
+        _work_check(self.types.cpus)(c["appended"], f"{where}.appended")
+        log = self.state.get(WORK_LOG_KEY)
+        if not isinstance(log, list):
+            raise TraceFormatError(f"{where}: calls appended to a {WORK_LOG_KEY} that is absent")
+        log.extend(c["appended"])  # a copy of initial's (see _initial): linear, not quadratic
 
     def _expects(self, value: object, where: str) -> None:
         for i, outcome in enumerate(check_list(value, where, MAX_STEPS)):

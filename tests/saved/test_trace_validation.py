@@ -156,3 +156,44 @@ def test_play_refuses_a_directory(tmp_path):
                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
     assert "Errno" not in done.stderr and "'" not in done.stderr.split(":", 2)[2]
+
+
+def v2_doc() -> dict:
+    from folioscope.replay import load_trace
+
+    text = dump(load_trace(str(REPO / "scenarios" / "b2-will-deacon-pin-failure.fs"), "v6.11"))
+    doc = json.loads(text)
+    assert doc["schema_version"] == 2 and isinstance(doc["steps"][0]["events"][0], dict)
+    return doc
+
+
+def v2_error(change) -> str:
+    doc = v2_doc()
+    change(doc)
+    return error_of(json.dumps(doc))
+
+
+def test_version_2_events_are_checked():
+    assert "steps[0].events[0].depth: expected an integer from 0 to 64" in v2_error(
+        setter("steps/0/events/0/depth", "x"))
+    assert 'steps[0].events[0]: the field "text" is missing' in v2_error(
+        lambda d: d["steps"][0]["events"][0].pop("text"))
+    assert "steps[0].events[0]: expected an object" in v2_error(setter("steps/0/events/0", "cpu1 ..."))
+    assert "steps[0].events[0].cpu" in v2_error(setter("steps/0/events/0/cpu", 7))
+
+
+def test_version_2_appended_work_is_checked(tmp_path):
+    scenario = tmp_path / "drains.fs"
+    scenario.write_text("cpus 4\nfolio F anon new\ncpu1 add_lru F\ncpu0 drain all\ncpu0 drain all\n")
+    from folioscope.replay import load_trace
+
+    doc = json.loads(dump(load_trace(str(scenario))))
+    changes = doc["steps"][1]["changes"]
+    at = next(i for i, c in enumerate(changes) if "appended" in c)
+    assert load(json.dumps(doc)).final_state()["stats.drain_all_work"] == ((1,), ())
+    bad = copy.deepcopy(doc)
+    bad["steps"][1]["changes"][at]["appended"] = [[9]]
+    assert f"steps[1].changes[{at}].appended[0][0]: expected an integer from 0 to 3" in error_of(json.dumps(bad))
+    bad = copy.deepcopy(doc)
+    bad["steps"][1]["changes"][at]["key"] = "stats.local_drains"
+    assert "only it is written as appended calls" in error_of(json.dumps(bad))
