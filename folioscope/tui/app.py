@@ -435,7 +435,7 @@ class ReplayApp(App[int]):
             self._install(view, index, min(rebuild.step, view.last) if target is None else target,
                           rebuild.variant)
         else:
-            self._grow(view)
+            self._grow(view, done)
         if done:
             self.progress = None
             if rebuild is not None:
@@ -449,14 +449,14 @@ class ReplayApp(App[int]):
             what = self.progress.what if self.progress else "building"
             self.progress = Progress(what, view.last, build.planned)
 
-    def _grow(self, view: Trace) -> None:
-        """The trace on screen has more steps."""
+    def _grow(self, view: Trace, done: bool) -> None:
+        """The trace on screen has more steps (``done``: all of them)."""
         self.trace = view
         self.index.grow(view)
         if self.freeze_traces:
             keep_out_of_gc()
-        if self._wanted_step is not None and view.last >= self._wanted_step:
-            self.set_reactive(ReplayApp.step, self._wanted_step)
+        if self._wanted_step is not None and (done or view.last >= self._wanted_step):
+            self.set_reactive(ReplayApp.step, min(self._wanted_step, view.last))
             self._wanted_step = None
         self.show_step(self.step)
 
