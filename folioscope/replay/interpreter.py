@@ -4,9 +4,9 @@ records a trace (one step per operation, expectations attached)."""
 from __future__ import annotations
 
 import sys
-from typing import Iterator
+from typing import Callable, Iterator
 
-from ..dsl.ast import Expect, Op, Repeat, Scenario, Statement
+from ..dsl.ast import Expect, ExpectResult, Op, Repeat, Scenario, Statement
 from ..dsl.errors import ScenarioError
 from ..mm import DEFAULT_VARIANT, DeclarationError, Machine
 from ..mm.flat import Flattener
@@ -20,9 +20,15 @@ def variant_for(scenario: Scenario, override: str | None = None) -> str:
     return override or scenario.kernel or DEFAULT_VARIANT
 
 
-def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = False) -> Trace:
+PROGRESS_EVERY = 1024
+"""Steps between two calls of ``run_scenario``'s ``progress``."""
+
+
+def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = False,
+                 progress: Callable[[int], None] | None = None) -> Trace:
     """Execute ``scenario`` under ``variant`` and return its trace.
-    ``check`` asserts the model's invariants after every step (tests)."""
+    ``check`` asserts the model's invariants after every step (tests);
+    ``progress(steps)`` is told the steps run so far every PROGRESS_EVERY."""
     name = variant_for(scenario, variant)
     machine = Machine(name, scenario.cpus, check=check)
     _declare(machine, scenario)
@@ -32,8 +38,7 @@ def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = F
     last_result: str | None = None
     for stmt in _statements(scenario.body):
         if isinstance(stmt, Expect):
-            if applies(stmt, name):
-                trace.add_expects([evaluate(stmt, flattener.flat, last_result)])
+            _expect(trace, stmt, name, flattener.flat, last_result)
             continue
         for folios in _calls(stmt):
             outcome = machine.apply(stmt.name, stmt.cpu, folios, stmt.flags, stmt.batch)
@@ -45,7 +50,19 @@ def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = F
                 # a loop repeats its events word for word: keep one copy of each
                 events=tuple(sys.intern(e) for e in outcome.events), changes=changes))
             last_result = outcome.result
+            if progress is not None and len(trace) % PROGRESS_EVERY == 0:
+                progress(len(trace) - 1)
     return trace
+
+
+def _expect(trace: Trace, stmt: Expect, variant: str, flat: dict, last_result: str | None) -> None:
+    """Check an expectation that applies to ``variant``; count one that does not."""
+    if not applies(stmt, variant):
+        trace.skip(stmt.pos.line, stmt.text, stmt.variants)
+        return
+    trace.add_expects([evaluate(stmt, flat, last_result)])
+    if isinstance(stmt.check, ExpectResult):
+        trace.checked_results.add(trace.last)
 
 
 def _declare(machine: Machine, scenario: Scenario) -> None:
@@ -71,6 +88,17 @@ def _statements(body: list[Statement] | tuple[Statement, ...]) -> Iterator[Op | 
                 yield from _statements(stmt.body)
         else:
             yield stmt
+
+
+def count_calls(body: list[Statement] | tuple[Statement, ...]) -> int:
+    """The steps ``body`` will run (its repeats unrolled), without running it."""
+    total = 0
+    for stmt in body:
+        if isinstance(stmt, Repeat):
+            total += stmt.count * count_calls(stmt.body)
+        elif isinstance(stmt, Op):
+            total += len(_calls(stmt))
+    return total
 
 
 def _calls(op: Op) -> list[tuple[str, ...]]:
