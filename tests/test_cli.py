@@ -81,7 +81,8 @@ def test_json_trace_round_trips(tmp_path) -> None:
     assert [s.events for s in again.steps] == [s.events for s in trace.steps]
 
 
-def test_compare_groups_results_by_variant(capsys) -> None:
+def test_compare_groups_results_by_variant(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
     assert main(["compare", B2]) == 0
     out = capsys.readouterr().out
     assert "cpu0 gup_longterm F" in out
