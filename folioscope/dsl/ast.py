@@ -144,6 +144,8 @@ class Scenario:
 
     path: str
     source: str
+    """The text as parsed: a leading BOM removed, every CRLF and lone CR made
+    a LF, so that line N of every ``Pos`` is ``source.split("\\n")[N - 1]``."""
     title: str | None = None
     kernel: str | None = None
     cpus: int = 2

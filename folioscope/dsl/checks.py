@@ -44,6 +44,8 @@ class Checker:
         """Where ``cpus N`` was given, if it was."""
         self.operations_began = False
         """True once an operation has been seen: ``cpus`` can no longer change."""
+        self.settled = False
+        """True when the file has no ``cpus`` line: the default stands from the start."""
         self._pending_cpus: list[tuple[int, Pos]] = []
         self.steps = 0
         """Steps of the top-level statements so far (repeats expanded)."""
@@ -101,7 +103,7 @@ class Checker:
         """``cpuN`` used anywhere.  Until ``cpus`` is settled (an operation has
         run or ``cpus N`` was given) the check waits, so that ``cpus 4`` may
         follow an ``expect cpu3...`` written above it."""
-        if self.operations_began or self.cpus_pos is not None:
+        if self.operations_began or self.cpus_pos is not None or self.settled:
             self._check_cpu(n, pos)
         else:
             self._pending_cpus.append((n, pos))
@@ -115,6 +117,11 @@ class Checker:
         self._pending_cpus.clear()
         self.cpus = n
         self.cpus_pos = pos
+
+    def settle_cpus(self) -> None:
+        """The file has no ``cpus`` line: check each CPU where it is used."""
+        self.settled = True
+        self._flush_cpus()
 
     def begin_operations(self) -> None:
         """The first operation: the number of CPUs is settled now."""

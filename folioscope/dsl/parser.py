@@ -5,13 +5,16 @@ failing fast with a ``ScenarioError``:
 
 1. the bytes (here): a readable, non-empty UTF-8 text file without NUL bytes,
    at most ``MAX_SOURCE_BYTES`` long (so a 10 MB file of garbage is refused at
-   once); a file over ``PRESCAN_BYTES`` is also scanned, with one regex, for a
-   character that is never valid, so that garbage far down is found at once;
+   once); a leading BOM is dropped and CRLF and lone CR become LF
+   (``positions.normalise_line_ends``); a file over ``PRESCAN_BYTES`` is
+   also scanned, with one regex, for a character that is never valid, so
+   that garbage far down is found at once;
 2. the Lark LALR parse (grammar/folioscope.lark), whose exceptions are turned
    into messages in words (``syntax_errors``);
 3. the walk of the tree into ``folioscope.dsl.ast`` nodes, checking every word
    against ``vocabulary`` (unknown operation, attribute, field...): ``build``
-   and ``expectations``;
+   dispatches each statement to ``folios``, ``operations`` or
+   ``expectations``, which share a ``reader.Reader``;
 4. whole-file checks, made during the same walk in source order
    (``checks.Checker``): folios declared before use, CPUs in range, limits.
 """
@@ -23,12 +26,12 @@ import re
 from pathlib import Path
 
 from lark import Lark, Tree
-from lark.exceptions import UnexpectedInput
+from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from folioscope.dsl.ast import Scenario
 from folioscope.dsl.build import Builder
 from folioscope.dsl.errors import ScenarioError, line_of, show
-from folioscope.dsl.positions import line_column
+from folioscope.dsl.positions import line_column, normalise_line_ends
 from folioscope.dsl.syntax_errors import syntax_error, unterminated_string
 from folioscope.dsl.vocabulary import MAX_SOURCE_BYTES, PRESCAN_BYTES
 
@@ -95,21 +98,16 @@ def parse_bytes(data: bytes, path: str = "<string>") -> Scenario:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        before = data[:e.start]
-        line = before.count(b"\n") + 1
-        start_of_line = before.rfind(b"\n") + 1
-        column = len(before[start_of_line:].decode("utf-8", errors="replace")) + 1
-        end = data.find(b"\n", e.start)
-        shown_line = data[start_of_line:end if end >= 0 else len(data)].decode("utf-8", errors="replace")
-        raise ScenarioError(f"not valid UTF-8 text: byte 0x{data[e.start]:02x} cannot start a character here",
-                            path=path, line=line, column=column, end_column=column + 1,
-                            source_line=shown_line, hint="scenario files are UTF-8 text") from None
+        late = _not_utf8(data, e, path)
+        above = normalise_line_ends(data[:e.start].decode("utf-8").removeprefix("\ufeff"))
+        _tree(above[:_line_start(above, len(above))], path, late)  # raises the first error
+        raise AssertionError("unreachable")  # pragma: no cover
     return parse_text(text, path)
 
 
 def parse_text(text: str, path: str = "<string>") -> Scenario:
     """Parse scenario text; ``path`` is used in messages and kept in the Scenario."""
-    text = text.removeprefix("\ufeff")
+    text = normalise_line_ends(text.removeprefix("\ufeff"))
     if "\x00" in text:
         raise ScenarioError("not a scenario: the text contains NUL characters", path=path,
                             hint="scenario files are UTF-8 text")
@@ -119,15 +117,46 @@ def parse_text(text: str, path: str = "<string>") -> Scenario:
         raise ScenarioError("the file is empty", path=path, hint=_NEEDS_A_STATEMENT)
     if not text.strip():
         raise ScenarioError("the file contains only whitespace", path=path, hint=_NEEDS_A_STATEMENT)
-    if len(text) > PRESCAN_BYTES:
-        _prescan(text, path)
-    try:
-        tree = lark_parser().parse(text)
-    except UnexpectedInput as e:
-        raise syntax_error(e, text, path) from None
+    tree = _tree(text, path)
     if not any(isinstance(c, Tree) for c in tree.children):
         raise ScenarioError("the file has no statements, only comments", path=path, hint=_NEEDS_A_STATEMENT)
     return Builder(text, path).build(tree)
+
+
+# --- the first error in file order ------------------------------------------------------
+
+
+def _tree(text: str, path: str, late: ScenarioError | None = None) -> Tree:
+    """The parse tree of ``text``; else the first error in file order is
+    raised.  ``late`` is an error at the line just after ``text`` (a byte that
+    is not UTF-8, a character that is never valid), reported only when
+    nothing above it is wrong: the statements above are parsed and checked
+    first."""
+    if len(text) > PRESCAN_BYTES:
+        bad = _never_valid(text, path)
+        if bad is not None:
+            offset, late = bad
+            text = text[:_line_start(text, offset)]
+    try:
+        tree = lark_parser().parse(text)
+    except UnexpectedInput as e:
+        at_cut = late is not None and _at_end(e)
+        error = late if at_cut else syntax_error(e, text, path)
+        Builder(text, path).check_completed(getattr(getattr(e, "state", None), "value_stack", None) or [])
+        raise error from None
+    if late is not None:
+        Builder(text, path).check_completed(tree.children)
+        raise late
+    return tree
+
+
+def _at_end(e: UnexpectedInput) -> bool:
+    """Whether the parse failed only because the text ended."""
+    return isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END")
+
+
+def _line_start(text: str, offset: int) -> int:
+    return text.rfind("\n", 0, offset) + 1
 
 
 # --- checks of the whole text -------------------------------------------------------
@@ -139,18 +168,30 @@ _NEEDS_A_STATEMENT = "a scenario needs at least one statement, e.g. 'folio F1 an
 _VALID_PREFIX = re.compile(r"""(?:"(?:[^"\\\n]|\\.)*"|#[^\n]*|[\t\n\r\f\v !',\-.0-9:;<=>@A-Z\[\]_a-z{}]+)*""")
 
 
-def _prescan(text: str, path: str) -> None:
-    """The first character that can never be valid, found with one regex match."""
+def _never_valid(text: str, path: str) -> tuple[int, ScenarioError] | None:
+    """The first character that can never be valid, found with one regex
+    match, and its error."""
     end = _VALID_PREFIX.match(text).end()
     if end >= len(text):
-        return
+        return None
     line, column = line_column(text, end)
     if text[end] == '"':
-        raise unterminated_string(text, path, line, column)
-    raise ScenarioError(f"unexpected character {show(text[end])}", path=path, line=line, column=column,
-                        end_column=column + 1, source_line=line_of(text, line),
-                        hint="outside comments and strings, scenarios are written with letters, digits, "
-                             "spaces and _ . : , ; = ! < > @ ' - [ ] { }")
+        return end, unterminated_string(text, path, line, column)
+    return end, ScenarioError(f"unexpected character {show(text[end])}", path=path, line=line, column=column,
+                              end_column=column + 1, source_line=line_of(text, line),
+                              hint="outside comments and strings, scenarios are written with letters, digits, "
+                                   "spaces and _ . : , ; = ! < > @ ' - [ ] { }")
+
+
+def _not_utf8(data: bytes, e: UnicodeDecodeError, path: str) -> ScenarioError:
+    """The first byte that is not UTF-8, at its line and column in the text
+    as ``parse_text`` would see it (BOM removed, line ends normalised)."""
+    before = normalise_line_ends(data[:e.start].decode("utf-8").removeprefix("\ufeff"))
+    line, column = line_column(before, len(before))
+    shown = normalise_line_ends(data.decode("utf-8", errors="replace").removeprefix("\ufeff"))
+    return ScenarioError(f"not valid UTF-8 text: byte 0x{data[e.start]:02x} cannot start a character here",
+                         path=path, line=line, column=column, end_column=column + 1,
+                         source_line=line_of(shown, line), hint="scenario files are UTF-8 text")
 
 
 def _too_large(path: str) -> ScenarioError:

@@ -1,6 +1,11 @@
 """Positions in scenario text, as ``ast.Pos``: of a Lark token or tree, just
 after one, or of a character offset.
 
+Lines end at LF, CRLF or a lone CR (``normalise_line_ends`` turns each into
+LF before anything else reads the text, so that Lark, the messages and the
+views count the same lines); columns count characters from 1, as the caret
+under the line is drawn.
+
 Shared by the tree walk (``build``) and the syntax-error messages
 (``syntax_errors``), so that both point at the same columns.
 """
@@ -31,3 +36,10 @@ def line_column(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return line, column
+
+
+def normalise_line_ends(text: str) -> str:
+    """``text`` with each CRLF and each lone CR turned into LF."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -11,6 +11,7 @@ reports are merged across contexts by LALR and are only a last resort.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -70,10 +71,44 @@ _TERMINAL_WORDS = {
 # --- the error --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Found:
+    """What the parser met where it stopped."""
+
+    words: str
+    """It in words: ``end of line``, ``character '$'``, ``'mlok'``."""
+    text: str
+    """Its source text ('' at the end of the file)."""
+    kind: str
+    """Its terminal type, ``$END``, or ``char`` for a character no token starts with."""
+    pos: Pos
+    """Where to draw the caret."""
+    expected: frozenset[str]
+    """The terminals the parser would have accepted there."""
+
+
 def syntax_error(e: UnexpectedInput, text: str, path: str) -> ScenarioError:
     """A Lark exception as a ScenarioError in words."""
     state = getattr(e, "state", None)
     stack = list(getattr(state, "value_stack", None) or [])
+    tail = _statement_tail(stack)
+    open_braces = [x for x in stack if isinstance(x, Token) and x.type == "LBRACE"]
+    found = _found(e, text, stack)
+
+    def err(message, expected_words=None, hint=None, at=found.pos):
+        return ScenarioError.at(at, path, text, message, hint=hint, expected=expected_words)
+
+    return (_string_error(found, text, path, tail, open_braces, err)
+            or _brace_error(found, tail, open_braces, err)
+            or (_unknown_statement(found.text, found.words, err)
+                if not tail and found.kind not in ("_SEP", "$END", "RBRACE") else None)
+            or err(f"unexpected {found.words}", _expected_words(found.expected, tail, open_braces),
+                   hint=_hint(found, tail)))
+
+
+def _statement_tail(stack: list) -> list:
+    """The values of the statement being read: the stack above the last
+    separator, '{' or complete statement."""
     i = len(stack)
     while i > 0:
         x = stack[i - 1]
@@ -82,76 +117,76 @@ def syntax_error(e: UnexpectedInput, text: str, path: str) -> ScenarioError:
         if isinstance(x, Tree) and (_ttype(x) in _STATEMENT_RULES or "block" in _ttype(x)):
             break
         i -= 1
-    tail = stack[i:]
-    open_braces = [x for x in stack if isinstance(x, Token) and x.type == "LBRACE"]
+    return stack[i:]
 
+
+def _found(e: UnexpectedInput, text: str, stack: list) -> _Found:
     if isinstance(e, UnexpectedCharacters):
-        expected = set(e.allowed or ())
         char = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
-        found_text = char
-        found = f"character {show(char)}"
-        pos = Pos(e.line, e.column, e.line, e.column + 1)
-        kind = "char"
+        found = _Found(f"character {show(char)}", char, "char", Pos(e.line, e.column, e.line, e.column + 1),
+                       frozenset(e.allowed or ()))
     elif isinstance(e, UnexpectedToken):
-        expected = set(e.expected or ())
-        tok = e.token
-        found_text = str(tok.value)
-        kind = tok.type
-        if tok.type == "$END":
-            found = "end of file"
-            last = _last_token(stack[-1]) if stack else None
-            pos = pos_after(last) if isinstance(last, Token) and last.end_line is not None else _end_pos(text)
-        else:
-            pos = pos_of(tok)
-            if tok.type == "_SEP":
-                found = "end of line" if tok.value[0] == "\n" else "';'"
-                pos = Pos(tok.line, tok.column, tok.line, tok.column + 1)
-            else:
-                found = show(found_text)
+        found = _found_token(e, text, stack)
     else:  # UnexpectedEOF and anything else Lark may raise
-        expected = set(getattr(e, "expected", None) or ())
-        found, found_text, kind = "end of file", "", "$END"
-        pos = _end_pos(text)
-    expected = {t for t in expected if (t.isupper() or t in ("$END", "_SEP")) and t not in ("WS", "COMMENT")}
+        found = _Found("end of file", "", "$END", _end_pos(text), frozenset(getattr(e, "expected", None) or ()))
+    expected = frozenset(t for t in found.expected
+                         if (t.isupper() or t in ("$END", "_SEP")) and t not in ("WS", "COMMENT"))
+    return replace(found, expected=expected)
 
-    def err(message, expected_words=None, hint=None, at=pos):
-        return ScenarioError.at(at, path, text, message, hint=hint, expected=expected_words)
 
-    # a string: unterminated, or where none can go
-    if found_text.startswith('"'):
-        if '"' not in line_of(text, pos.line)[pos.column:]:
-            return unterminated_string(text, path, pos.line, pos.column)
-        if "STRING" not in expected:
-            return err(f"unexpected string {show(found_text)}", _expected_words(expected, tail, open_braces),
-                       hint="quoted strings are only for 'title'")
+def _found_token(e: UnexpectedToken, text: str, stack: list) -> _Found:
+    tok = e.token
+    expected = frozenset(e.expected or ())
+    if tok.type == "$END":
+        last = _last_token(stack[-1]) if stack else None
+        pos = pos_after(last) if isinstance(last, Token) and last.end_line is not None else _end_pos(text)
+        return _Found("end of file", str(tok.value), "$END", pos, expected)
+    if tok.type == "_SEP":
+        words = "end of line" if tok.value[0] == "\n" else "';'"
+        return _Found(words, str(tok.value), "_SEP", Pos(tok.line, tok.column, tok.line, tok.column + 1), expected)
+    return _Found(show(str(tok.value)), str(tok.value), tok.type, pos_of(tok), expected)
 
-    # end of file inside a repeat block
-    if kind == "$END" and open_braces:
+
+def _string_error(found: _Found, text: str, path: str, tail: list, open_braces: list, err) -> ScenarioError | None:
+    """A string that is never closed, or that stands where none can go."""
+    if not found.text.startswith('"'):
+        return None
+    pos = found.pos
+    if '"' not in line_of(text, pos.line)[pos.column:]:
+        return unterminated_string(text, path, pos.line, pos.column)
+    if "STRING" not in found.expected:
+        return err(f"unexpected string {show(found.text)}", _expected_words(found.expected, tail, open_braces),
+                   hint="quoted strings are only for 'title'")
+    return None
+
+
+def _brace_error(found: _Found, tail: list, open_braces: list, err) -> ScenarioError | None:
+    """The end of the file inside a block, or a '}' with no block open."""
+    if found.kind == "$END" and open_braces:
         brace = open_braces[-1]
         return err("'{' is never closed", "'}' to end the repeat block", at=pos_of(brace),
                    hint="end the repeat block with '}'")
-    if kind == "RBRACE" and not open_braces:
-        return err("unexpected '}': no repeat block is open", _expected_words(expected, tail, open_braces))
+    if found.kind == "RBRACE" and not open_braces:
+        return err("unexpected '}': no repeat block is open", _expected_words(found.expected, tail, open_braces))
+    return None
 
-    # a word where a statement starts
-    if not tail and kind not in ("_SEP", "$END", "RBRACE"):
-        return _unknown_statement(found_text, found, err)
 
-    words = _expected_words(expected, tail, open_braces)
-    hint = None
-    if found_text.startswith("=") and "CMP" in expected:
-        hint = "did you mean '=='?"
-    elif "LBRACE" in expected and kind == "_SEP":
-        hint = "put '{' on the same line as 'repeat N'"
-    elif tail and _ttype(tail[0]) == "DRAIN" and "NAME" in expected:
-        hint = "'drain all' drains every CPU; 'cpu1 drain' (or 'drain cpu1') drains one"
-    elif tail and _ttype(tail[0]) == "KERNEL":
-        hint = "the variants are " + one_of(VARIANTS)
-    elif "CMP" in expected and found_text in ("is", "eq", "equals"):
-        hint = "did you mean '=='?"
-    elif found_text[:1] in ("'", "`"):
-        hint = "a prime follows a folio name directly, as in F1'"
-    return err(f"unexpected {found}", words, hint=hint)
+def _hint(found: _Found, tail: list) -> str | None:
+    """A suggestion for a common slip at this point of a statement."""
+    expected, text, head = found.expected, found.text, _ttype(tail[0]) if tail else None
+    if text.startswith("=") and "CMP" in expected:
+        return "did you mean '=='?"
+    if "LBRACE" in expected and found.kind == "_SEP":
+        return "put '{' on the same line as 'repeat N'"
+    if head == "DRAIN" and "NAME" in expected:
+        return "'drain all' drains every CPU; 'cpu1 drain' (or 'drain cpu1') drains one"
+    if head == "KERNEL":
+        return "the variants are " + one_of(VARIANTS)
+    if "CMP" in expected and text in ("is", "eq", "equals"):
+        return "did you mean '=='?"
+    if text[:1] in ("'", "`"):
+        return "a prime follows a folio name directly, as in F1'"
+    return None
 
 
 def unterminated_string(text: str, path: str, line: int, column: int) -> ScenarioError:
@@ -227,7 +262,7 @@ def _leaves(items) -> list[Token]:
 # --- what was expected, in words ------------------------------------------------------------
 
 
-def _expected_words(expected: set[str], tail: list, open_braces: list) -> str:
+def _expected_words(expected: frozenset[str], tail: list, open_braces: list) -> str:
     """What the parser wanted, in words: from where in the statement it was
     (the tokens of ``tail``), and failing that from the terminals it would
     accept (LALR merges those of different contexts, so they are a last resort)."""
@@ -239,41 +274,34 @@ def _expected_words(expected: set[str], tail: list, open_braces: list) -> str:
     leaves = _leaves(tail)
     if not leaves:
         return _generic_words(expected)
-    head, prev = leaves[0].type, leaves[-1]
+    prev = leaves[-1]
     depth = sum(1 if t.type == "LSQB" else -1 if t.type == "RSQB" else 0 for t in leaves)
-
-    if depth > 0:  # inside a list
-        if prev.type == "COLON":
-            return "a tag: " + one_of(MLOCK_TAGS)
-        if prev.type == "DOTDOT":
-            return _RANGE_END_WORDS
-        if prev.type in ("LSQB", "COMMA"):
-            words = {"NAME": "a folio name or range", "CPU": "a CPU such as cpu1", "LSQB": "a nested list",
-                     "RSQB": "']'"}
-            return one_of([w for t, w in words.items() if t in expected] or ["a folio name or range"])
-        tag = prev.type == "NAME" and len(leaves) > 1 and leaves[-2].type != "COLON"
-        return "',', ']' or ':' and an mlock tag, as in F1:lru" if tag else "',' or ']'"
+    if depth > 0:
+        return _list_words(leaves, expected)
     if prev.type == "DOTDOT":
         return _RANGE_END_WORDS
+    words = _STATEMENT_WORDS.get(leaves[0].type)
+    return words(leaves) if words is not None else _generic_words(expected)
 
-    n = len(leaves)
-    if head == "DRAIN":
-        return "'all', or a CPU such as cpu1" if n == 1 else _END_WORDS
-    if head == "KERNEL":
-        return _VARIANT_WORDS if n == 1 else _END_WORDS
-    if head == "CPUS":
-        return f"the number of CPUs, {MIN_CPUS} to {MAX_CPUS}" if n == 1 else _END_WORDS
-    if head == "TITLE":
-        return 'a quoted title such as "Will Deacon\'s pin failure"' if n == 1 else _END_WORDS
-    if head == "REPEAT":
-        return f"a repeat count, 1 to {MAX_REPEAT:,}" if n == 1 else "'{'"
-    if head == "FOLIO":
-        return _folio_words(leaves)
-    if head == "CPU":
-        return _op_words(leaves)
-    if head == "EXPECT":
-        return _expect_words(leaves)
-    return _generic_words(expected)
+
+def _list_words(leaves: list[Token], expected: frozenset[str]) -> str:
+    """Inside ``[...]``."""
+    prev = leaves[-1]
+    if prev.type == "COLON":
+        return "a tag: " + one_of(MLOCK_TAGS)
+    if prev.type == "DOTDOT":
+        return _RANGE_END_WORDS
+    if prev.type in ("LSQB", "COMMA"):
+        words = {"NAME": "a folio name or range", "CPU": "a CPU such as cpu1", "LSQB": "a nested list",
+                 "RSQB": "']'"}
+        return one_of([w for t, w in words.items() if t in expected] or ["a folio name or range"])
+    tag = prev.type == "NAME" and len(leaves) > 1 and leaves[-2].type != "COLON"
+    return "',', ']' or ':' and an mlock tag, as in F1:lru" if tag else "',' or ']'"
+
+
+def _first_then_end(first: str):
+    """Words for a statement of a keyword and one argument."""
+    return lambda leaves: first if len(leaves) == 1 else _END_WORDS
 
 
 def _ref_length(tokens: list[Token]) -> int:
@@ -324,33 +352,46 @@ def _expect_words(leaves: list[Token]) -> str:
         return "a folio name or range, cpuN, stats or result"
     if any(t.type == "AT" for t in after):
         return _VARIANT_WORDS if after[-1].type == "AT" else one_of(["another " + _VARIANT_WORDS[2:], _END_WORDS])
+    return _check_words(after, ["'@' and kernel variants", _END_WORDS])
+
+
+def _check_words(after: list[Token], then: list[str]) -> str:
+    """Within a check (``F1.refcount == 3``, ``F1 has lru``) whose tokens so
+    far are ``after``; ``then`` is what may follow a complete one."""
     subject = after[0]
     rest = after[_ref_length(after):]
     if not rest:
-        if subject.type == "NAME" and subject.value == "result":
-            return "a comparison: == or !="
-        if subject.type == "NAME" and subject.value == "stats":
-            return "'.' and a statistic, as in stats.drain_all_calls"
-        if subject.type == "CPU":
-            return f"'.' and a batch name, as in {subject.value}.mlock"
-        return "'.' and a field (as in F1.refcount), 'has', 'lacks', or a comparison such as =="
-    first = rest[0]
-    if first.type == "DOT":
-        if len(rest) == 1:
-            if subject.type == "CPU":
-                return "a batch name: " + one_of(BATCHES)
-            if subject.value == "stats":
-                return "a statistic: " + one_of(STATS)
-            return "a field such as refcount, list or mlock_count"
-        if len(rest) == 2:
-            return "a comparison such as =="
+        return _subject_words(subject)
+    if rest[0].type == "DOT":
+        if len(rest) <= 2:
+            return _field_words(subject) if len(rest) == 1 else "a comparison such as =="
         rest = rest[2:]
     if rest[0].type == "CMP":
-        return _VALUE_WORDS if len(rest) == 1 else one_of(["'@' and kernel variants", _END_WORDS])
+        return _VALUE_WORDS if len(rest) == 1 else one_of(then)
     # has/lacks and flags
     if len(rest) == 1:
         return "a flag such as lru or mlocked"
-    return one_of(["another flag", "'@' and kernel variants", _END_WORDS])
+    return one_of(["another flag", *then])
+
+
+def _subject_words(subject: Token) -> str:
+    """After the subject of a check."""
+    if subject.type == "NAME" and subject.value == "result":
+        return "a comparison: == or !="
+    if subject.type == "NAME" and subject.value == "stats":
+        return "'.' and a statistic, as in stats.drain_all_calls"
+    if subject.type == "CPU":
+        return f"'.' and a batch name, as in {subject.value}.mlock"
+    return "'.' and a field (as in F1.refcount), 'has', 'lacks', or a comparison such as =="
+
+
+def _field_words(subject: Token) -> str:
+    """After ``SUBJECT.``."""
+    if subject.type == "CPU":
+        return "a batch name: " + one_of(BATCHES)
+    if subject.value == "stats":
+        return "a statistic: " + one_of(STATS)
+    return "a field such as refcount, list or mlock_count"
 
 
 def _generic_words(expected: set[str]) -> str:
@@ -359,3 +400,16 @@ def _generic_words(expected: set[str]) -> str:
     if set(expected) & _END:
         pieces.append(_END_WORDS)
     return one_of(dict.fromkeys(pieces)) or "something else"
+
+
+_STATEMENT_WORDS = {
+    "DRAIN": _first_then_end("'all', or a CPU such as cpu1"),
+    "KERNEL": _first_then_end(_VARIANT_WORDS),
+    "CPUS": _first_then_end(f"the number of CPUs, {MIN_CPUS} to {MAX_CPUS}"),
+    "TITLE": _first_then_end('a quoted title such as "Will Deacon\'s pin failure"'),
+    "REPEAT": lambda leaves: f"a repeat count, 1 to {MAX_REPEAT:,}" if len(leaves) == 1 else "'{'",
+    "FOLIO": lambda leaves: _folio_words(leaves),
+    "CPU": lambda leaves: _op_words(leaves),
+    "EXPECT": lambda leaves: _expect_words(leaves),
+}
+"""What each kind of statement expects next, by its first token."""

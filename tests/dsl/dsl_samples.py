@@ -32,7 +32,8 @@ folio F2 file zone=movable
 folio S shmem new locked=1
 folio L1 anon order=2 mapped=4
 folio F3..F31 anon new
-folio U anon locked=2 unmlocked active referenced dirty writeback swapcache private
+folio U anon locked=2 unmlocked active referenced dirty writeback swapcache
+folio P file private
 folio D file nolru
 folio F anon
 cpu0 add_lru F3..F5; cpu0 mark_accessed F1; cpu0 activate F1

@@ -1,0 +1,129 @@
+"""Operation statements -> ``Op`` nodes, by the shape of their arguments:
+``drain all`` / ``drain cpuN`` (no CPU in front), a batch (``cpu0 flush
+mlock``), nothing (``cpu0 drain``, ``cpu0 drain all``, ``cpu0
+lru_cache_disable``), or folios and flag words (``cpu1 gup_longterm F1 F2..F9
+touch``).  ``vocabulary.OPS`` gives each operation's shape."""
+
+from __future__ import annotations
+
+from lark import Token, Tree
+
+from folioscope.dsl.ast import Op
+from folioscope.dsl.errors import show
+from folioscope.dsl.positions import pos_after, pos_of
+from folioscope.dsl.reader import Reader
+from folioscope.dsl.vocabulary import (
+    BATCHES,
+    OPS,
+    OPS_EXPECTED,
+    OpSpec,
+    did_you_mean,
+    one_of,
+)
+
+
+class OpBuilder:
+    """Builds and checks operation statements."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.r = reader
+
+    def drain(self, t: Tree) -> Op:
+        """``drain all`` (``cpu0 drain all``) or ``drain cpuN`` (``cpuN drain``)."""
+        pos, text = pos_of(t), self.r.text(t)
+        _, arg = t.children
+        if arg.type == "CPU":
+            return Op(self.r.cpu(arg), "drain", (), (), None, pos, text)
+        if arg.value != "all":
+            raise self.r.fail(arg, f"'drain' takes 'all' or a CPU, not {show(arg.value)}",
+                              expected="'drain all' or 'drain cpuN'", hint=did_you_mean(arg.value, ["all"]))
+        return Op(0, "drain_all", (), (), None, pos, text)
+
+    def op(self, t: Tree) -> Op:
+        """``cpuN OPERATION ARGUMENTS``."""
+        cpu_tok, name_tok, *args = t.children
+        cpu = self.r.cpu(cpu_tok)
+        name = name_tok.value
+        spec = OPS.get(name)
+        if spec is None:
+            raise self.r.fail(name_tok, f"unknown operation {show(name)}", expected=OPS_EXPECTED,
+                              hint=did_you_mean(name, OPS) or "docs/language.md lists the operations")
+        if spec.batch:
+            return self.batch_op(t, cpu, name_tok, args)
+        if spec.folios == "none":
+            return self.bare_op(t, cpu, name, args)
+        return self.folio_op(t, cpu, spec, name_tok, args)
+
+    def batch_op(self, t: Tree, cpu: int, name_tok: Token, args: list) -> Op:
+        """``cpuN flush BATCH``."""
+        name = name_tok.value
+        if not args:
+            raise self.r.fail(pos_after(name_tok), f"'{name}' needs a batch name",
+                              expected="a batch: " + one_of(BATCHES))
+        batch = args[0]
+        if not isinstance(batch, Token) or batch.value not in BATCHES:
+            raise self.r.unknown_batch(batch, self.r.text_of(batch))
+        if len(args) > 1:
+            raise self.r.fail(args[1], f"'{name}' takes one batch", hint="write one flush per batch")
+        return Op(cpu, name, (), (), batch.value, pos_of(t), self.r.text(t))
+
+    def bare_op(self, t: Tree, cpu: int, name: str, args: list) -> Op:
+        """An operation without folios: ``cpuN drain``, ``cpuN drain all``, ``cpuN lru_cache_disable``."""
+        pos, text = pos_of(t), self.r.text(t)
+        if name == "drain" and args and isinstance(args[0], Token) and args[0].value == "all":
+            if len(args) > 1:
+                raise self.r.fail(args[1], "'drain all' takes nothing after it", expected="the end of the statement")
+            return Op(cpu, "drain_all", (), (), None, pos, text)
+        if not args:
+            return Op(cpu, name, (), (), None, pos, text)
+        extra = args[0]
+        if name == "drain":
+            raise self.r.fail(extra, f"'drain' takes no folio; {show(self.r.text_of(extra))} is extra",
+                              expected="the end of the statement, or 'all'",
+                              hint=(did_you_mean(self.r.text_of(extra), ["all"])
+                                    or f"'cpu{cpu} drain' drains cpu{cpu}; 'cpu{cpu} drain all' drains every CPU"))
+        raise self.r.fail(extra, f"'{name}' takes nothing after it", expected="the end of the statement")
+
+    def folio_op(self, t: Tree, cpu: int, spec: OpSpec, name_tok: Token, args: list) -> Op:
+        """An operation on folios, with its flag words after them."""
+        name = spec.name
+        folios: list[str] = []
+        flags: list[str] = []
+        for arg in args:
+            word = arg.value if isinstance(arg, Token) else None
+            if word is not None and word in spec.flags:  # flag words are reserved: never folio names
+                self.flag(arg, name, folios, flags)
+                flags.append(word)
+                continue
+            self.folio_argument(arg, cpu, spec, folios, flags)
+            folios.extend(self.r.use_folios(arg))
+        if not folios:
+            example = "F1 F2..F5" if spec.folios == "many" else "F1"
+            raise self.r.fail(pos_after(name_tok), f"'{name}' needs a folio",
+                              expected=f"a folio, as in 'cpu{cpu} {name} {example}'")
+        return Op(cpu, name, tuple(folios), tuple(flags), None, pos_of(t), self.r.text(t))
+
+    def flag(self, arg: Token, name: str, folios: list[str], flags: list[str]) -> None:
+        """A flag word of this operation: after a folio, at most once."""
+        word = arg.value
+        if not folios:
+            raise self.r.fail(arg, f"'{name}' needs a folio before {show(word)}",
+                              expected=f"'cpuN {name} F {word}'")
+        if word in flags:
+            raise self.r.fail(arg, f"{show(word)} is given twice")
+
+    def folio_argument(self, arg, cpu: int, spec: OpSpec, folios: list[str], flags: list[str]) -> None:
+        """A folio (or range) argument: not another operation's flag, before the
+        flags, and only one for single-folio operations."""
+        name = spec.name
+        word = arg.value if isinstance(arg, Token) else None
+        owners = [o.name for o in OPS.values() if word in o.flags] if word is not None else []
+        if owners:
+            raise self.r.fail(arg, f"'{name}' takes no {show(word)}",
+                              hint=f"'{word}' goes with " + one_of(owners, "and"))
+        if flags:
+            raise self.r.fail(arg, f"folio {show(self.r.text_of(arg))} comes after {show(flags[-1])}",
+                              hint=f"put the folios first: 'cpu{cpu} {name} F … {' '.join(flags)}'")
+        if folios and spec.folios == "one":
+            raise self.r.fail(arg, f"'{name}' takes one folio or one range",
+                              hint="use a range such as F1..F3, or one statement per folio")

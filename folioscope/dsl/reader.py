@@ -1,0 +1,175 @@
+"""Reading tokens of the Lark tree into checked values: the interface the
+statement builders share.
+
+A ``Reader`` knows the source text, its path and the file's ``Checker``.  It
+turns tokens into numbers, CPUs, kernel variants, strings and folio names,
+each checked (a CPU that exists, a folio declared above its use), and makes
+positioned ``ScenarioError``\\ s.  ``build.Builder`` (header, repeat, threads),
+``folios.FolioBuilder``, ``operations.OpBuilder`` and
+``expectations.ExpectationBuilder`` each hold the same ``Reader``: they are
+composed, not mixed in, and this class is all they may use of one another.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lark import Token, Tree
+
+from folioscope.dsl.ast import Pos
+from folioscope.dsl.checks import Checker
+from folioscope.dsl.errors import ScenarioError, show
+from folioscope.dsl.positions import pos_of
+from folioscope.dsl.vocabulary import (
+    BATCHES,
+    MAX_CPUS,
+    MAX_RANGE,
+    VARIANTS,
+    did_you_mean,
+    one_of,
+)
+
+_CPU = re.compile(r"cpu([0-9]+)")
+_RANGE_END = re.compile(r"([A-Za-z_][A-Za-z0-9_]*?)([0-9]+)")
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+
+
+class Reader:
+    """Checked values from tokens and trees of one scenario file."""
+
+    def __init__(self, source: str, path: str) -> None:
+        self.source = source
+        """The whole text (BOM removed)."""
+        self.path = path
+        """The file, as shown in messages."""
+        self.checker = Checker(self.fail)
+        """Whole-file rules (declarations, CPUs, step limits), fed in source order."""
+
+    # --- errors and text --------------------------------------------------------------
+
+    def fail(self, at, message: str, hint: str | None = None, expected: str | None = None) -> ScenarioError:
+        """A ScenarioError at ``at`` (a Pos, a Token or a Tree)."""
+        pos = at if isinstance(at, Pos) else pos_of(at)
+        return ScenarioError.at(pos, self.path, self.source, message, hint=hint, expected=expected)
+
+    def text(self, tree: Tree) -> str:
+        """The source text of a tree."""
+        return self.source[tree.meta.start_pos:tree.meta.end_pos]
+
+    def text_of(self, x) -> str:
+        """The source text of a token or a tree."""
+        return x.value if isinstance(x, Token) else self.text(x)
+
+    # --- words and numbers --------------------------------------------------------------
+
+    def string(self, tok: Token) -> str:
+        """A STRING token's value, escapes decoded."""
+        body = tok.value[1:-1]
+        out = []
+        i = 0
+        while i < len(body):
+            c = body[i]
+            if c != "\\":
+                out.append(c)
+                i += 1
+                continue
+            nxt = body[i + 1]
+            mapped = _ESCAPES.get(nxt)
+            if mapped is None:
+                col = tok.column + 1 + i
+                raise self.fail(Pos(tok.line, col, tok.line, col + 2), f"unknown escape '\\{nxt}' in a string",
+                                expected='one of \\" \\\\ \\n \\t', hint="write \\\\ for a backslash")
+            out.append(mapped)
+            i += 2
+        return "".join(out)
+
+    def variant(self, tok: Token) -> str:
+        """A kernel variant name that exists."""
+        name = tok.value
+        if name not in VARIANTS:
+            bare = name.strip("\"'")
+            hint = (f"write it without quotes: {bare}" if bare in VARIANTS
+                    else did_you_mean(bare, VARIANTS) or "'folioscope variants' lists them")
+            raise self.fail(tok, f"unknown kernel variant {show(name)}", expected="a variant: " + one_of(VARIANTS),
+                            hint=hint)
+        return name
+
+    def number(self, tok: Token, low: int, high: int, what: str) -> int:
+        """An INT token in ``low..high``."""
+        digits = tok.value.replace("_", "").lstrip("0") or "0"
+        if len(digits) > 15:
+            raise self.fail(tok, f"{what} {show(tok.value, 20)} is far too large",
+                            expected=f"a number from {low:,} to {high:,}")
+        n = int(digits)
+        if not low <= n <= high:
+            raise self.fail(tok, f"{what} {n:,} is out of range", expected=f"a number from {low:,} to {high:,}")
+        return n
+
+    def cpu(self, tok: Token) -> int:
+        """A CPU token's number; the checker sees that the CPU exists."""
+        digits = _CPU.fullmatch(tok.value).group(1)
+        if len(digits) > 6:
+            raise self.fail(tok, f"{show(tok.value)} does not exist", expected=f"a CPU from cpu0 to cpu{MAX_CPUS - 1}")
+        n = int(digits)
+        self.checker.use_cpu(n, pos_of(tok))
+        return n
+
+    def unknown_batch(self, at, word: str) -> ScenarioError:
+        """The error for a word that is not a batch name."""
+        return self.fail(at, f"unknown batch {show(word)}", expected="a batch: " + one_of(BATCHES),
+                         hint=did_you_mean(word, BATCHES))
+
+    # --- folio names ----------------------------------------------------------------------
+
+    def folio_names(self, target, declaring: bool = False) -> tuple[list[str], str | None]:
+        """The names of a NAME token or a range tree, checked; the range's text
+        is returned too (None for a single name)."""
+        if isinstance(target, Token):
+            names, within = [target.value], None
+        else:
+            names, within = self.expand_range(target), self.text(target)
+        if declaring:
+            for n in names:
+                self.checker.check_new_name(n, pos_of(target))
+        return names, within
+
+    def use_folios(self, target) -> list[str]:
+        """Names of a folio argument (NAME or range), each checked declared."""
+        names, within = self.folio_names(target)
+        pos = pos_of(target)
+        for n in names:
+            self.checker.use_folio(n, pos, within)
+        return names
+
+    def expand_range(self, t: Tree) -> list[str]:
+        """``F1..F3`` -> F1, F2, F3 (zero-padded ends keep their width)."""
+        first, _, last = t.children
+        text = self.text(t)
+        for end in (first, last):
+            if end.value.endswith("'"):
+                raise self.fail(t, f"a range cannot use primed names: {show(text)}",
+                                hint="name migrated folios one by one: F1', F2'")
+        (p1, d1), (p2, d2) = self._range_end(first), self._range_end(last)
+        if p1 != p2:
+            raise self.fail(t, f"the two ends of a range must share a prefix: {show(p1)} and {show(p2)} differ",
+                            hint=f"write {p1}{d1}..{p1}{d2}")
+        if len(d1) > 9 or len(d2) > 9:
+            raise self.fail(t, f"range {show(text)} is too large", expected=f"at most {MAX_RANGE:,} folios")
+        a, b = int(d1), int(d2)
+        if b < a:
+            raise self.fail(t, f"range {show(text)} runs backwards", hint=f"write {p1}{d2}..{p1}{d1}")
+        width = len(d1) if d1.startswith("0") and len(d1) > 1 else 0
+        if (width or (d2.startswith("0") and len(d2) > 1)) and len(d1) != len(d2):
+            raise self.fail(t, f"the ends of a zero-padded range must have as many digits: {show(text)}",
+                            hint=f"write {p1}{d1}..{p1}{b:0{len(d1)}d}")
+        if b - a + 1 > MAX_RANGE:
+            raise self.fail(t, f"range {show(text)} names {b - a + 1:,} folios",
+                            expected=f"at most {MAX_RANGE:,} folios in a range")
+        return [f"{p1}{i:0{width}d}" for i in range(a, b + 1)]
+
+    def _range_end(self, end: Token) -> tuple[str, str]:
+        m = _RANGE_END.fullmatch(end.value)
+        if not m:
+            raise self.fail(end, f"a range runs between names ending in numbers; {show(end.value)} has none",
+                            expected="a range such as F1..F31")
+        return m.group(1), m.group(2)
