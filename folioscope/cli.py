@@ -24,7 +24,8 @@ examples:
   folioscope trace my.fs --summary                  a verdict block to paste in a mail
   folioscope compare scenarios/b2-will-deacon-pin-failure.fs
   folioscope compare my.fs --format json            the same, for a script
-  folioscope variants
+  folioscope variants --switches                    the switches, their values, who reads them
+  folioscope trace my.fs --kernel 'v6.17+gup_drain_trigger=lru_or_mlocked'
 
 exit status: 0 ok, 1 an expectation failed or a BUG nobody expected, 2 bad input or usage
 """
@@ -63,8 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="text fits the terminal (COLUMNS, else 80); json has every value whole")
     _output_arguments(compare)
 
-    sub.add_parser("variants", help="list the kernel variants",
-                   description="List the kernel variants with their defining commits.")
+    variants = sub.add_parser("variants", help="list the kernel variants",
+                              description="List the kernel variants with their defining commits.")
+    shown = variants.add_mutually_exclusive_group()
+    shown.add_argument("--switches", action="store_true",
+                       help="each switch: its values, which variant has which, the kernel function reading it")
+    shown.add_argument("--releases", action="store_true",
+                       help="which variant models each mainline release and stable line")
 
     play = sub.add_parser("play", help="replay a scenario in the terminal UI",
                           description="Step through a scenario (default: Will Deacon's pin failure).")
@@ -125,16 +131,15 @@ def _say(message: str) -> None:
 
 
 def _check_variant(name: str | None) -> str | None:
-    from .mm.variants import VARIANT_NAMES
+    """The canonical name of a named or composed variant (UsageError if none)."""
+    from .mm.variants import VariantError, canonical_name
 
-    if name is None or name in VARIANT_NAMES:
-        return name
-    from .dsl.vocabulary import did_you_mean
-
-    hint = did_you_mean(name, VARIANT_NAMES)
-    hint = f" ({hint})" if hint else ""
-    raise UsageError(f"unknown kernel variant '{name}'{hint}; "
-                     f"known: {', '.join(VARIANT_NAMES)}")
+    if name is None:
+        return None
+    try:
+        return canonical_name(name)
+    except VariantError as err:
+        raise UsageError(str(err)) from None
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -248,13 +253,11 @@ def _emit(args: argparse.Namespace, out: str) -> None:
 
 
 def cmd_variants(args: argparse.Namespace) -> int:
-    from .mm.variants import DEFAULT_VARIANT, VARIANTS
+    from .views import variants
 
-    width = max(len(name) for name in VARIANTS)
-    for name, v in VARIANTS.items():
-        default = "  (default)" if name == DEFAULT_VARIANT else ""
-        print(f"{name.ljust(width)}  {v.letter.ljust(2)}  {v.summary}{default}")
-        print(f"{''.ljust(width)}      {v.commits}")
+    render = (variants.render_switches if args.switches
+              else variants.render_releases if args.releases else variants.render_variants)
+    sys.stdout.write(render())
     return 0
 
 

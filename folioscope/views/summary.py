@@ -14,7 +14,7 @@ import re
 import textwrap
 
 from .. import __version__
-from ..mm.variants import VARIANTS
+from ..mm.variants import find_variant
 from ..replay.trace import FlatState, Trace, holders_text
 from . import text
 from .escape import escape
@@ -46,7 +46,7 @@ def _wrap(line: str) -> list[str]:
 
 
 def _head(trace: Trace) -> list[str]:
-    variant = VARIANTS.get(trace.variant)
+    variant = find_variant(trace.variant)
     letter = f" ({variant.letter})" if variant else ""
     title = trace.title or text.basename(trace.path)
     return [f"folioscope {__version__}: {title}",

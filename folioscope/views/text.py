@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable, Sequence
 
-from ..mm.variants import VARIANTS
+from ..mm.variants import find_variant
 from ..replay.trace import Change, ExpectOutcome, FlatState, Skipped, Step, Trace, holders_text
 from .escape import escape
 
@@ -36,7 +36,7 @@ def render(trace: Trace) -> str:
 
 
 def _header(trace: Trace) -> list[str]:
-    variant = VARIANTS.get(trace.variant)
+    variant = find_variant(trace.variant)
     letter = f" ({variant.letter})" if variant else ""
     lines = [f"# {trace.title}"] if trace.title else []
     lines.append(f"# {trace.path} under {trace.variant}{letter}, {trace.cpus} CPUs, "

@@ -25,13 +25,3 @@ def _loaded(args: list[str]) -> set[str]:
 def test_light_commands_load_no_parser_and_no_engine(args) -> None:
     loaded = set(_loaded(args))
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
-
-
-def test_an_unknown_variant_is_hinted_by_the_dsl_vocabulary(tmp_path) -> None:
-    # the dsl's did_you_mean is case-insensitive: WILL-V1 is will-v1
-    f = tmp_path / "s.fs"
-    f.write_text("folio F anon\n")
-    proc = subprocess.run([sys.executable, "-m", "folioscope", "trace", str(f), "--kernel", "WILL-V1"],
-                          capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2
-    assert "did you mean 'will-v1'?" in proc.stderr

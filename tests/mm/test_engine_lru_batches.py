@@ -32,22 +32,46 @@ SITUATIONS = {
 }
 
 
-def _accepts(op: str, group: str, kind: str, lru: bool, active: bool, unevictable: bool,
-             dirty: bool, swapcache: bool) -> bool:
-    """KM §4: whether the request is queued (the same in a, b and d for all
-    but deactivate_file, which v5.18..v6.10 queued without testing PG_lru)."""
-    anon_swapbacked = kind == "anon"          # shmem is swap-backed but not anon
-    if op == "activate":
-        return lru and not active and not unevictable
-    if op == "deactivate_file":
-        return not unevictable and (lru or group == "a")
-    if op == "deactivate":
-        return lru and active and not unevictable
-    if op == "lazyfree":
-        return lru and anon_swapbacked and not swapcache and not unevictable
-    if op == "rotate":                        # PG_locked is not settable from the DSL
-        return lru and not dirty and not unevictable
-    raise AssertionError(op)
+# Whether each gate queues the folio (True) or refuses it (False), read off
+# mm/swap.c, not computed.  Columns are the situations above, in this order:
+COLUMNS = ("anon_inactive", "anon_active", "file_inactive", "file_active", "file_dirty",
+           "file_writeback", "anon_swapcache", "shmem", "unevictable", "anon_isolated",
+           "anon_active_isolated", "file_isolated", "anon_in_lru_add")
+Q, R = True, False
+
+# Group d, mm/swap.c@v6.18 (and @v6.17, after afb99e9f5004): every gate ends
+# with "|| !folio_test_lru(folio)".
+#   folio_activate():          active || unevictable || !lru
+#   folio_deactivate():        unevictable || !lru, then (classic LRU) !active
+#   deactivate_file_folio():   unevictable || !lru
+#   folio_mark_lazyfree():     !anon || !swapbacked || !lru || swapcache || unevictable
+#   folio_rotate_reclaimable(): locked || dirty || unevictable || !lru
+# Group b, mm/swap.c@v6.11 (33dfe9204f29): the same flag tests without the
+# lru one, then folio_test_clear_lru() at add, which refuses a folio without
+# PG_lru: the same table.
+GATES_LRU_REQUIRED = {
+    #                  ani  ana  fin  fac  fdi  fwb  asc  shm  unev aiso aaiso fiso  alru
+    "activate":        (Q,  R,   Q,   R,   Q,   Q,   Q,   Q,   R,   R,   R,    R,    R),
+    "deactivate":      (R,  Q,   R,   Q,   R,   R,   R,   R,   R,   R,   R,    R,    R),
+    "deactivate_file": (Q,  Q,   Q,   Q,   Q,   Q,   Q,   Q,   R,   R,   R,    R,    R),
+    "lazyfree":        (Q,  Q,   R,   R,   R,   R,   R,   R,   R,   R,   R,    R,    R),
+    "rotate":          (Q,  Q,   Q,   Q,   R,   Q,   Q,   Q,   R,   R,   R,    R,    R),
+}
+# Group a, mm/swap.c@v6.10 (the pre-image of 33dfe9204f29, lore
+# 1720075944-27201-1-git-send-email-yangge1116@126.com) and @v5.18: four
+# gates test folio_test_lru() positively; deactivate_file_folio() tests only
+# folio_test_unevictable(), so a folio without PG_lru is queued (and skipped
+# at the flush's folio_test_clear_lru()).
+GATES_V5_18 = {
+    **GATES_LRU_REQUIRED,
+    "deactivate_file": (Q,  Q,   Q,   Q,   Q,   Q,   Q,   Q,   R,   Q,   Q,    Q,    Q),
+}
+GATES = {"a": GATES_V5_18, "b": GATES_LRU_REQUIRED, "d": GATES_LRU_REQUIRED}
+
+
+def test_gate_table_covers_every_situation() -> None:
+    assert set(COLUMNS) == set(SITUATIONS)
+    assert all(len(row) == len(COLUMNS) for gates in GATES.values() for row in gates.values())
 
 
 MOVE_BATCH = {"activate": "lru_activate", "deactivate_file": "lru_deactivate_file",
@@ -64,8 +88,7 @@ def test_move_request_gates(variant, situation, op):
     m.declare("F", kind, **attrs)
     run(m, *setup)
     F = f(m, "F")
-    expected = _accepts(op, GROUP[variant], kind, F.lru, F.active, F.unevictable, F.dirty,
-                        F.in_swapcache)
+    expected = GATES[GROUP[variant]][op][COLUMNS.index(situation)]
     before = m.snapshot()
     ref, was_lru, was_list = F.refcount, F.lru, F.list
     out = do(m, f"cpu0 {op} F")
