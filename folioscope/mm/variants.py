@@ -64,7 +64,8 @@ class Change:
     """An upstream commit, or a proposal that was never merged."""
 
     ref: str
-    """A 12-digit commit id, or a lore Message-ID for a proposal."""
+    """A 12-digit commit id, or a lore Message-ID (a proposal, or a commit
+    whose mainline id was not verified)."""
     subject: str
     release: str = ""
     """The first mainline release that has it (``v6.11``); empty if never merged."""
@@ -116,9 +117,9 @@ CHANGES: dict[str, Change] = {c.ref: c for c in (
            note="an MGLRU path: not modelled"),
     Change("2da6de30e60d", "mm: folio_may_be_lru_cached() unless folio_test_large()", "v6.17",
            (("gup_skip_large_for_drain", True),)),
-    Change("lru_add_drain_all-local-first", "mm: lru_add_drain_all() do local lru_add_drain() first",
+    Change("33389bf8-f79d-d4dd-b7a4-680c4aa21b23@google.com", "mm: lru_add_drain_all() do local lru_add_drain() first",
            "v6.18", (("drain_all_local_first", True),),
-           note="posted as 33389bf8-f79d-d4dd-b7a4-680c4aa21b23@google.com; mainline id not verified"),
+           note="cited by its posting (v2 6/6): the mainline commit id was not verified"),
     Change("20250815101858.24352-1-will@kernel.org",
            "mm/gup: Drain batched mlock folio processing before attempting migration (Will Deacon, v1)",
            note="drain when !lru || mlocked"),
@@ -286,7 +287,7 @@ SWITCHES: dict[str, Switch] = {s.name: s for s in (
                  "only a PMD-mapped or small folio is munlocked (v5.18-v6.6)")),
     Switch("drain_all_local_first", "bool",
            "__lru_add_drain_all() drains the calling CPU itself before queueing work.",
-           ("mm/swap.c: __lru_add_drain_all()",), ("lru_add_drain_all-local-first",),
+           ("mm/swap.c: __lru_add_drain_all()",), ("33389bf8-f79d-d4dd-b7a4-680c4aa21b23@google.com",),
            _bool("local lru_add_drain() first (v6.18)", "work items only")),
 )}
 
@@ -387,7 +388,7 @@ V6_17 = replace(
     gup_skip_large_for_drain=True,
 )
 V6_18 = replace(
-    V6_17, name="v6.18", letter="d+", defined_by=("lru_add_drain_all-local-first",),
+    V6_17, name="v6.18", letter="d+", defined_by=("33389bf8-f79d-d4dd-b7a4-680c4aa21b23@google.com",),
     summary="v6.17 plus a local lru_add_drain() at the start of lru_add_drain_all()",
     drain_all_local_first=True,
 )

@@ -15,8 +15,9 @@ scenario holds can reach the terminal raw.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, TypeVar
 
+from ..mm.state import DrainWorkLog
 from ..mm.variants import find_variant
 from ..replay.trace import Change, ExpectOutcome, FlatState, Skipped, Step, Trace, holders_text
 from .escape import escape
@@ -83,7 +84,7 @@ def _step(trace: Trace, step: Step, times: int = 1) -> list[str]:
         lines = [f"steps {step.index}–{last}  {where}  {step.text} → {step.result}  ×{times}"]
     if step.detail and not _told_by_events(step):
         lines.append(INDENT + f"{step.result}: {step.detail}")
-    lines += [INDENT + line for line in collapsed(event_text(e) for e in step.events)]
+    lines += [INDENT + event.line() + times_text(n) for event, n in runs(step.events)]
     changed = change_lines(step.changes, deltas=True)
     if changed:
         lines.append(INDENT + "changed:")
@@ -92,32 +93,34 @@ def _step(trace: Trace, step: Step, times: int = 1) -> list[str]:
     return lines
 
 
-def event_text(event: object) -> str:
-    """An event as its indented line (a string today; a record with ``line()``)."""
-    return event if isinstance(event, str) else event.line()  # type: ignore[attr-defined]
-
-
 def _told_by_events(step: Step) -> bool:
     """A BUG's assertion is usually an event already: say it once."""
     said = f"{step.result}: {step.detail}"
-    return any(event_text(e).strip() == said for e in step.events)
+    return any(e.text == said for e in step.events)
+
+
+T = TypeVar("T")
+
+
+def runs(items: Iterable[T]) -> list[tuple[T, int]]:
+    """Equal consecutive items once, with how many there were (events are
+    records: equal records are the same event)."""
+    out: list[tuple[T, int]] = []
+    for item in items:
+        if out and out[-1][0] == item:
+            out[-1] = (item, out[-1][1] + 1)
+        else:
+            out.append((item, 1))
+    return out
+
+
+def times_text(n: int) -> str:
+    return f" ×{n}" if n > 1 else ""
 
 
 def collapsed(lines: Iterable[str]) -> list[str]:
     """Equal consecutive lines once, with ``×N`` when there were N."""
-    out: list[str] = []
-    count = 0
-    for line in lines:
-        if out and line == out[-1]:
-            count += 1
-            continue
-        if count > 1:
-            out[-1] += f" ×{count}"
-        out.append(line)
-        count = 1
-    if count > 1:
-        out[-1] += f" ×{count}"
-    return out
+    return [line + times_text(n) for line, n in runs(lines)]
 
 
 def basename(path: str) -> str:
@@ -153,7 +156,7 @@ def change_lines(changes: tuple[Change, ...], deltas: bool = False) -> list[str]
             others.append(f"{c.key} {entries_change(c.old or (), c.new or ())}" if deltas
                           else f"{c.key} {_value(c.old or ())} → {_value(c.new or ())}")
         elif c.key == "stats.drain_all_work" and deltas:
-            others.append(f"{c.key} {_calls_change(c.old or (), c.new or ())}")
+            others.append(f"{c.key} {_calls_change(_or_empty(c.old), _or_empty(c.new))}")
         elif c.key == "stats.drain_all_work":
             others.append(f"{c.key} {_value(c.old)} → {_value(c.new)}")
         elif parts[0] in ("stats", "lru_disable_count"):
@@ -204,10 +207,16 @@ def _kept_head(old: Sequence[str], new: Sequence[str]) -> int:
     return i
 
 
+def _or_empty(value: object) -> Sequence:
+    return () if value is None else value  # type: ignore[return-value]
+
+
 def _calls_change(old: Sequence, new: Sequence) -> str:
     """``+[cpu1]``: the lru_add_drain_all() calls this step made."""
-    since = getattr(new, "since", None)
-    added = since(old) if callable(since) else tuple(new)[len(old):]
+    if isinstance(new, DrainWorkLog) and isinstance(old, DrainWorkLog):
+        added = new.since(old)
+    else:
+        added = tuple(new)[len(old):]
     return " ".join(f"+{cpu_list(call)}" for call in added) or "[]"
 
 
@@ -237,6 +246,8 @@ def _value(value: object) -> str:
         return "-"
     if isinstance(value, bool):
         return str(value).lower()
+    if isinstance(value, DrainWorkLog):
+        value = tuple(value)
     if isinstance(value, tuple):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     return str(value)

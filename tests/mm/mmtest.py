@@ -98,7 +98,7 @@ def f(m: Machine, name: str):
 
 def held(m: Machine, name: str) -> dict[str, int]:
     """Who holds ``name``'s references, as {holder: count}; checks that
-    they add up to the refcount (KM §2.3)."""
+    they add up to the refcount (docs/model.md §1)."""
     h = dict(_holders(m.state)[name])
     assert sum(h.values()) == f(m, name).refcount, (name, h, f(m, name).refcount)
     return h
@@ -152,4 +152,4 @@ def assert_bug_leaves_state(m: Machine, text: str) -> Outcome:
 
 def count_events(outcome: Outcome, prefix: str) -> int:
     """How many logged kernel calls start with ``prefix``."""
-    return sum(1 for e in outcome.events if e.strip().startswith(prefix))
+    return sum(1 for e in outcome.events if e.text.startswith(prefix))

@@ -1,7 +1,7 @@
 """mm/swap.c: the per-CPU LRU batches, their gates, processing functions,
-draining, isolation and references (kernel-model.md §2.3, §3, §4, §6, §7).
+draining, isolation and references (docs/model.md §1; kernel-findings.md Q3, Q5, Q10, Q11).
 
-Expectations come from KM's tables and pseudocode, per variant group
+Expectations come from mm/swap.c (cited per test) and docs/model.md, per variant group
 (mmtest.A / B / D), not from the engine's output."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from mmtest import (ALL, A, B, BATCH_SIZE, BIAS, D, GROUP, assert_bug_leaves_state, batch, do,
                     f, flags, held, lst, machine, pending, run, where)
 
-# --- gates (KM §4 table) ------------------------------------------------------
+# --- gates: the producers of mm/swap.c --------------------------------------------
 
 # Situations a folio can be in when a move request arrives.  Each builds F
 # on a 2-CPU machine; "isolated" and "in_lru_add" have PG_lru clear.
@@ -110,7 +110,9 @@ def test_move_request_gates(variant, situation, op):
 
 @pytest.mark.parametrize("variant", ALL)
 def test_second_move_batch_refused_only_in_b(variant):
-    """KM §9: in b a folio with PG_lru clear is in at most one move batch;
+    """33dfe9204f29 (b): a folio with PG_lru clear is in at most one move batch
+    (David Hildenbrand: "if !lru, there could be at most one reference from the
+    LRU caches", 56819052-d3f5-4209-824d-5cfbf49ff6e9@redhat.com);
     in a/d it may sit in several batches on several CPUs."""
     m = machine(variant)
     m.declare("F", "file")
@@ -136,7 +138,7 @@ def test_add_lru_never_touches_pg_lru_test_and_clear(variant):
     assert held(m, "F") == {"map": 1, "cpu0 lru_add": 1}
 
 
-# --- flush-time test-and-clear (KM §3.2) --------------------------------------
+# --- flush-time test-and-clear: folio_batch_move_lru() ----------------------------
 
 @pytest.mark.parametrize("variant", A + D)
 @pytest.mark.parametrize("op", sorted(MOVE_BATCH))
@@ -191,7 +193,7 @@ def test_deactivate_file_of_folio_without_lru_refused(variant):
     assert f(m, "F").refcount == 2
 
 
-# --- processing functions (KM §4.2) --------------------------------------------
+# --- processing functions: lru_activate() and the other move functions -----------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_lru_activate_moves_to_active_head(variant):
@@ -216,7 +218,7 @@ def test_lru_activate_rechecks_active_at_flush(variant):
     out = run(m, "cpu1 drain")[0]
     assert where(m, "F") == ("active_anon", "head", True)   # lru_activate: already active
     assert f(m, "F").refcount == 1
-    assert any("lru_activate(F)" in e for e in out.events)
+    assert any("lru_activate(F)" in e.text for e in out.events)
 
 
 @pytest.mark.parametrize("variant", ALL)
@@ -305,7 +307,7 @@ def test_move_fn_rechecks_unevictable_at_flush(variant):
         assert F.referenced                                # lru_deactivate returned early
 
 
-# --- folio_mark_accessed (KM §4.1) ------------------------------------------------
+# --- folio_mark_accessed() (kernel-findings.md Q5) -------------------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_mark_accessed_three_stages(variant):
@@ -369,7 +371,7 @@ def test_b_mark_accessed_of_parked_folio_is_lost(variant):
     assert where(m, "F") == ("inactive_anon", "tail", True)
 
 
-# --- lru_add placement (KM §4.2, findings Q10) ---------------------------------
+# --- lru_add placement (kernel-findings.md Q10) -----------------------------------
 
 @pytest.mark.parametrize("variant", ALL)
 @pytest.mark.parametrize("kind,attrs,expected_list", [
@@ -424,7 +426,7 @@ def test_lru_add_rescues_stale_unevictable(variant):
     assert not f(m, "F").unevictable and f(m, "F").refcount == 1
 
 
-# --- batch size, large folios, lru_cache_disable (KM §3.1) ---------------------
+# --- batch size, large folios, lru_cache_disable: folio_batch_add_and_move() ------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_batch_size_lru_add(variant):
@@ -527,12 +529,13 @@ def test_lru_cache_disable_makes_every_add_flush(variant):
     assert_bug_leaves_state(m, "cpu0 lru_cache_enable")
 
 
-# --- draining (KM §6) ------------------------------------------------------------
+# --- draining: lru_add_drain_cpu(), __lru_add_drain_all() -----------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_drain_order_by_list_positions(variant):
     """lru_add, lru_move_tail, lru_deactivate_file, lru_deactivate,
-    lru_lazyfree, lru_activate, then the mlock batch (KM §6.1)."""
+    lru_lazyfree, lru_activate, then the mlock batch (lru_add_drain_cpu() and
+    lru_add_drain(), mm/swap.c@v6.18)."""
     m = machine(variant)
     m.declare("T", "file")
     m.declare("D", "file")
@@ -554,8 +557,7 @@ def test_drain_order_by_list_positions(variant):
     # lru_add ran before __mlock_folio: M counted once on the unevictable list
     assert f(m, "M").list == "unevictable" and f(m, "M").mlock_count == 1
     order = []
-    for e in out.events:
-        e = e.strip()
+    for e in (event.text for event in out.events):
         if e.startswith("folio_batch_move_lru(cpu0 "):
             order.append(e.split()[1].rstrip(":"))
         elif e.startswith("mlock_drain_local(cpu0)"):
@@ -575,8 +577,8 @@ def test_activate_is_drained_last_among_lru_batches(variant):
     out = run(m, "cpu0 drain")[0]
     assert where(m, "Z") == ("active_file", "head", True)
     assert f(m, "Z").refcount == 1
-    order = [e.strip().split()[1].rstrip(":") for e in out.events
-             if e.strip().startswith("folio_batch_move_lru(")]
+    order = [e.text.split()[1].rstrip(":") for e in out.events
+             if e.text.startswith("folio_batch_move_lru(")]
     assert order == ["lru_move_tail", "lru_deactivate_file", "lru_activate"]
 
 
@@ -617,7 +619,7 @@ def test_drain_all_selects_pending_cpus_ascending(variant):
         # cpu1's deactivate_file, then cpu3's activate: the older request wins
         assert where(m, "F") == ("active_file", "head", True)
     run(m, "cpu2 drain all")
-    assert s.drain_all_calls == 2 and m.state.stats.drain_all_work == ((1, 2, 3), ())
+    assert m.state.stats.drain_all_calls == 2 and m.state.stats.drain_all_work == ((1, 2, 3), ())
     assert m.state.stats.drain_all_cpus == 3
     assert m.state.stats.local_drains == (2 if variant == "v6.18" else 0)
 
@@ -650,7 +652,7 @@ def test_cpu_drain_statements_do_not_count_as_local_drains(variant):
     assert (s.drain_all_calls, s.drain_all_cpus, s.drain_all_work, s.local_drains) == (0, 0, (), 0)
 
 
-# --- references, freeing (KM §2.3) ---------------------------------------------
+# --- references, freeing (docs/model.md §1) --------------------------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_get_put_and_last_reference_frees(variant):
@@ -703,7 +705,7 @@ def test_bug_results_leave_state_unchanged(variant, setup, text):
     assert_bug_leaves_state(m, text)
 
 
-# --- isolation and putback (KM §7) ----------------------------------------------
+# --- isolation and putback (kernel-findings.md Q11) -------------------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_isolate_and_putback(variant):
@@ -757,7 +759,7 @@ def test_putback_flushes_when_batch_is_full(variant):
     assert f(m, "F").refcount == 1
 
 
-# --- pins (KM §8.2) ----------------------------------------------------------------
+# --- pins: try_grab_folio() (kernel-findings.md B2) ------------------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_pin_small_and_large(variant):

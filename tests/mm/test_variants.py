@@ -5,7 +5,9 @@ docs/model.md has the table."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from mmtest import ALL, GROUP, GROUP_SWITCHES, groups_of, machine, run
@@ -271,3 +273,28 @@ def test_groups_are_the_kernel_ones():
     assert [n for n in VARIANT_NAMES if GROUP[n] == "b"] == ["v6.11", "v6.14", "will-v1", "hugh-suggestion"]
     assert [n for n in VARIANT_NAMES if GROUP[n] == "d"] == ["v6.17", "v6.18", "hugh-portmanteau"]
     assert V5_18.flush_tests_clear_lru and not V5_18.clear_lru_at_add
+
+
+# --- the model's reference cites what the table holds -------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def test_model_reference_covers_every_switch_variant_and_commit():
+    text = (DOCS / "model.md").read_text(encoding="utf-8")
+    for name in SWITCHES:
+        assert f"`{name}`" in text, name
+    for name in VARIANT_NAMES:
+        assert f"`{name}`" in text, name
+    for ref, change in CHANGES.items():
+        assert (ref if change.merged or "@" in ref else change.subject) in text, ref
+
+
+@pytest.mark.parametrize("doc", ["model.md", "kernel-findings.md"])
+def test_references_cite_commits_tags_and_message_ids_only(doc):
+    """No search-index ids ("id 33912591") and no kernel-model.md, a file the
+    repository does not contain."""
+    text = (DOCS / doc).read_text(encoding="utf-8")
+    assert "kernel-model.md" not in text
+    assert not re.search(r"\bids? [0-9]{6,}\b", text)
+    assert "index id" not in text
