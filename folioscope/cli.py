@@ -8,7 +8,6 @@ Only ``play`` imports Textual.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from pathlib import Path
 
@@ -21,7 +20,8 @@ examples:
   folioscope trace scenarios/b2-will-deacon-pin-failure.fs --kernel v6.11
   folioscope trace my.fs --format json -o my.json   save a trace for `play --trace`
   folioscope compare scenarios/b2-will-deacon-pin-failure.fs
-  folioscope variants
+  folioscope variants --switches                    the switches, their values, who reads them
+  folioscope trace my.fs --kernel 'v6.17+gup_drain_trigger=lru_or_mlocked'
 
 exit status: 0 ok, 1 an expectation failed, 2 bad input or usage
 """
@@ -53,8 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("file", metavar="FILE", help="a scenario (.fs)")
     compare.add_argument("--kernel", metavar="A,B,…", help="only these variants (comma-separated)")
 
-    sub.add_parser("variants", help="list the kernel variants",
-                   description="List the kernel variants with their defining commits.")
+    variants = sub.add_parser("variants", help="list the kernel variants",
+                              description="List the kernel variants with their defining commits.")
+    shown = variants.add_mutually_exclusive_group()
+    shown.add_argument("--switches", action="store_true",
+                       help="each switch: its values, which variant has which, the kernel function reading it")
+    shown.add_argument("--releases", action="store_true",
+                       help="which variant models each mainline release and stable line")
 
     play = sub.add_parser("play", help="replay a scenario in the terminal UI",
                           description="Step through a scenario (default: Will Deacon's pin failure).")
@@ -86,14 +91,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check_variant(name: str | None) -> str | None:
-    from .mm.variants import VARIANT_NAMES
+    """The canonical name of a named or composed variant (UsageError if none)."""
+    from .mm.variants import VariantError, canonical_name
 
-    if name is None or name in VARIANT_NAMES:
-        return name
-    close = difflib.get_close_matches(name, VARIANT_NAMES, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    raise UsageError(f"unknown kernel variant '{name}'{hint}; "
-                     f"known: {', '.join(VARIANT_NAMES)}")
+    if name is None:
+        return None
+    try:
+        return canonical_name(name)
+    except VariantError as err:
+        raise UsageError(str(err)) from None
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -140,13 +146,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_variants(args: argparse.Namespace) -> int:
-    from .mm.variants import DEFAULT_VARIANT, VARIANTS
+    from .views import variants
 
-    width = max(len(name) for name in VARIANTS)
-    for name, v in VARIANTS.items():
-        default = "  (default)" if name == DEFAULT_VARIANT else ""
-        print(f"{name.ljust(width)}  {v.letter.ljust(2)}  {v.summary}{default}")
-        print(f"{''.ljust(width)}      {v.commits}")
+    render = (variants.render_switches if args.switches
+              else variants.render_releases if args.releases else variants.render_variants)
+    sys.stdout.write(render())
     return 0
 
 

@@ -91,7 +91,7 @@ class Builder:
         return self._kinds[t.data](t, depth)
 
     def header(self, t: Tree, depth: int) -> None:
-        keyword, arg = t.children
+        keyword, arg, *more = t.children
         word = keyword.value
         if depth:
             raise self.r.fail(keyword, f"'{word}' cannot be inside repeat",
@@ -106,7 +106,7 @@ class Builder:
         if word == "title":
             self.scenario.title = self.r.string(arg)
         elif word == "kernel":
-            self.scenario.kernel = self.r.variant(arg)
+            self.scenario.kernel = self.r.variant([arg, *more])
         else:
             n = self.r.number(arg, MIN_CPUS, MAX_CPUS, "cpus")
             self.r.checker.set_cpus(n, pos_of(t))

@@ -24,10 +24,10 @@ from folioscope.dsl.vocabulary import (
     BATCHES,
     MAX_CPUS,
     MAX_RANGE,
-    VARIANTS,
     did_you_mean,
     one_of,
 )
+from folioscope.mm.variants import VariantError, find_variant, parse_variant
 
 _CPU = re.compile(r"cpu([0-9]+)")
 _RANGE_END = re.compile(r"([A-Za-z_][A-Za-z0-9_]*?)([0-9]+)")
@@ -83,16 +83,25 @@ class Reader:
             i += 2
         return "".join(out)
 
-    def variant(self, tok: Token) -> str:
-        """A kernel variant name that exists."""
-        name = tok.value
-        if name not in VARIANTS:
-            bare = name.strip("\"'")
-            hint = (f"write it without quotes: {bare}" if bare in VARIANTS
-                    else did_you_mean(bare, VARIANTS) or "'folioscope variants' lists them")
-            raise self.fail(tok, f"unknown kernel variant {show(name)}", expected="a variant: " + one_of(VARIANTS),
-                            hint=hint)
-        return name
+    def variant(self, at) -> str:
+        """The canonical name of the kernel variant a VARIANT token, or the
+        tokens of ``v6.17 + switch=value ...``, name (mm.variants.parse_variant)."""
+        toks = [at] if isinstance(at, Token) else [t for t in at if t.type == "VARIANT"]
+        start = toks[0].start_pos
+        text = self.source[start:toks[-1].end_pos]
+        try:
+            return parse_variant(text).name
+        except VariantError as err:
+            raise self._variant_error(toks[0], text, err) from None
+
+    def _variant_error(self, first: Token, text: str, err: VariantError) -> ScenarioError:
+        bare = text.strip("\"'")
+        if bare != text and find_variant(bare) is not None:
+            return self.fail(first, f"unknown kernel variant {show(text)}", hint=f"write it without quotes: {bare}")
+        lo = err.start or 0
+        hi = err.end if err.end is not None else len(text)
+        at = Pos(first.line, first.column + lo, first.line, first.column + max(hi, lo + 1))
+        return self.fail(at, err.message, expected=err.expected, hint=err.hint)
 
     def number(self, tok: Token, low: int, high: int, what: str) -> int:
         """An INT token in ``low..high``."""

@@ -44,6 +44,7 @@ _END = {"_SEP", "$END", "RBRACE"}
 _END_WORDS = "the end of the statement (a newline or ;)"
 _VALUE_WORDS = "a value: a number, a word such as unevictable or ENOMEM, or a list such as [F1, F2]"
 _VARIANT_WORDS = "a kernel variant such as v6.18"
+_SWITCH_WORDS = "a switch setting such as gup_drain_trigger=lru_or_mlocked"
 _RANGE_END_WORDS = "the folio name that ends the range, such as F8"
 
 _TERMINAL_WORDS = {
@@ -62,6 +63,7 @@ _TERMINAL_WORDS = {
     "LBRACE": "'{'",
     "RBRACE": "'}'",
     "AT": "'@' and kernel variants",
+    "PLUS": "'+' and " + _SWITCH_WORDS,
     "NAME": "a name",
     "_SEP": "a newline or ';'",
     "$END": "the end of the file",
@@ -181,12 +183,35 @@ def _hint(found: _Found, tail: list) -> str | None:
     if head == "DRAIN" and "NAME" in expected:
         return "'drain all' drains every CPU; 'cpu1 drain' (or 'drain cpu1') drains one"
     if head == "KERNEL":
-        return "the variants are " + one_of(VARIANTS)
+        return _kernel_hint(found, tail)
+    if head == "EXPECT" and text == "+" and any(t.type == "AT" for t in _leaves(tail)):
+        return "after '@' a composed variant has no spaces: @ v6.17+gup_drain_trigger=lru_or_mlocked"
     if "CMP" in expected and text in ("is", "eq", "equals"):
         return "did you mean '=='?"
     if text[:1] in ("'", "`"):
         return "a prime follows a folio name directly, as in F1'"
     return None
+
+
+def _kernel_hint(found: _Found, tail: list) -> str:
+    """``kernel v6.17 + switch=value``: what went wrong after ``kernel``."""
+    leaves = _leaves(tail)
+    if len(leaves) == 1:
+        return "the variants are " + one_of(VARIANTS)
+    if found.text.startswith("=") or leaves[-1].value.endswith("="):
+        return "write a switch setting without spaces: gup_drain_trigger=lru_or_mlocked"
+    if leaves[-1].type == "PLUS":
+        return "'folioscope variants --switches' lists the switches and their values"
+    return "join switch settings with '+': kernel v6.17 + gup_drain_trigger=lru_or_mlocked"
+
+
+def _kernel_words(leaves: list[Token]) -> str:
+    """After ``kernel``: a variant, then '+' and switch settings."""
+    if len(leaves) == 1:
+        return _VARIANT_WORDS
+    if leaves[-1].type == "PLUS":
+        return _SWITCH_WORDS
+    return one_of(["'+' and " + _SWITCH_WORDS, _END_WORDS])
 
 
 def unterminated_string(text: str, path: str, line: int, column: int) -> ScenarioError:
@@ -404,7 +429,7 @@ def _generic_words(expected: set[str]) -> str:
 
 _STATEMENT_WORDS = {
     "DRAIN": _first_then_end("'all', or a CPU such as cpu1"),
-    "KERNEL": _first_then_end(_VARIANT_WORDS),
+    "KERNEL": _kernel_words,
     "CPUS": _first_then_end(f"the number of CPUs, {MIN_CPUS} to {MAX_CPUS}"),
     "TITLE": _first_then_end('a quoted title such as "Will Deacon\'s pin failure"'),
     "REPEAT": lambda leaves: f"a repeat count, 1 to {MAX_REPEAT:,}" if len(leaves) == 1 else "'{'",

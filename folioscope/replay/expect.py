@@ -15,6 +15,7 @@ from ..dsl.ast import (
     ExpectStat,
 )
 from ..mm.folio import FLAG_ORDER
+from ..mm.variants import base_name
 from .trace import ExpectOutcome, FlatState, holders_text
 
 COMPARE: dict[str, Callable[[object, object], bool]] = {
@@ -24,8 +25,12 @@ COMPARE: dict[str, Callable[[object, object], bool]] = {
 
 
 def applies(expect: Expect, variant: str) -> bool:
-    """An ``@ v6.17 v6.18`` expectation is checked only under those variants."""
-    return not expect.variants or variant in expect.variants
+    """An ``@ v6.17 v6.18`` expectation is checked only under those variants,
+    and under the variants composed from them (``v6.17+switch=value``): it
+    states what v6.17 does, so a run under a composition reports each such
+    behaviour the change alters.  ``@ v6.17+switch=value`` is checked under
+    that composition only."""
+    return not expect.variants or variant in expect.variants or base_name(variant) in expect.variants
 
 
 def evaluate(expect: Expect, state: FlatState, last_result: str | None) -> ExpectOutcome:

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.reactive import var
 
-from ..mm.variants import VARIANTS
+from ..mm.variants import find_variant
 from .format import CHANGED, sequence
 from .frames import Frame
 from .panel import Panel
@@ -45,7 +45,7 @@ def batch_names(frame: Frame) -> list[str]:
 def batches_renderable(frame: Frame) -> Group | Text:
     """The batches table and the folded line of empty batches."""
     cpus = frame.trace.cpus
-    variant = VARIANTS.get(frame.trace.variant)
+    variant = find_variant(frame.trace.variant)
     size = variant.batch_size if variant else None
     table = Table.grid(padding=(0, 2))
     table.add_column(style="cyan", no_wrap=True)

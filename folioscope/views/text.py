@@ -6,7 +6,7 @@ and only what changed.  Then the final state and the expectations.
 
 from __future__ import annotations
 
-from ..mm.variants import VARIANTS
+from ..mm.variants import find_variant
 from ..replay.trace import Change, ExpectOutcome, FlatState, Step, Trace, holders_text
 
 INDENT = "    "
@@ -24,7 +24,7 @@ def render(trace: Trace) -> str:
 
 
 def _header(trace: Trace) -> list[str]:
-    variant = VARIANTS.get(trace.variant)
+    variant = find_variant(trace.variant)
     letter = f" ({variant.letter})" if variant else ""
     lines = [f"# {trace.title}"] if trace.title else []
     lines.append(f"# {trace.path} under {trace.variant}{letter}, {trace.cpus} CPUs, "

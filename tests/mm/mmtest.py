@@ -1,15 +1,20 @@
 """Helpers shared by the engine tests in tests/mm.
 
-The expectations in these tests come from shared/docs/kernel-model.md (KM)
-and docs/kernel-findings.md, not from what the engine happens to print.
-The variant groups are KM §4's columns:
+The expectations in these tests come from the kernel source (cited in each
+test and in docs/kernel-findings.md) and docs/model.md, not from what the
+engine happens to print.  The variant groups are derived from the variant
+table (folioscope/mm/variants.py) by the PG_lru handling of the LRU batches,
+so a new variant is tested as soon as it exists, and a variant that fits no
+group fails ``test_every_variant_is_in_an_engine_test_group``:
 
-* a: v5.18 (batch 15) and v6.9 (batch 31): move batches keep PG_lru until
-  the flush, which test-and-clears it;
-* b: 33dfe9204f29 (v6.11) and what was built on it (v6.14, Will's v1,
-  Hugh's suggestion): PG_lru is cleared when a folio enters a move batch;
-* d: the v6.17 hotfixes, v6.18 and Hugh's portmanteau: gates test PG_lru,
-  the flush test-and-clears it.
+* a: move batches keep PG_lru until the flush, which test-and-clears it, and
+  deactivate_file_folio() queues a folio without PG_lru (mm/swap.c@v5.18 to
+  @v6.10: v5.18, v6.9);
+* b: 33dfe9204f29 (mm/swap.c@v6.11): PG_lru is cleared when a folio enters a
+  move batch and the flush no longer tests it (v6.11, v6.14, Will's v1,
+  Hugh's suggestion);
+* d: afb99e9f5004 (mm/swap.c@v6.17): every gate tests PG_lru, the flush
+  test-and-clears it (v6.17, v6.18, Hugh's portmanteau).
 """
 
 from __future__ import annotations
@@ -17,15 +22,37 @@ from __future__ import annotations
 from folioscope.mm import Machine, Outcome
 from folioscope.mm.refs import holders as _holders
 from folioscope.mm.state import BATCHES
+from folioscope.mm.variants import VARIANT_NAMES, VARIANTS, Variant
 
-A = ("v5.18", "v6.9")
-B = ("v6.11", "v6.14", "will-v1", "hugh-suggestion")
-D = ("v6.17", "v6.18", "hugh-portmanteau")
-ALL = A + B + D
-GROUP = {**{v: "a" for v in A}, **{v: "b" for v in B}, **{v: "d" for v in D}}
+GROUP_SWITCHES = {
+    "a": {"clear_lru_at_add": False, "flush_tests_clear_lru": True, "deactivate_file_requires_lru": False},
+    "b": {"clear_lru_at_add": True, "flush_tests_clear_lru": False},
+    "d": {"clear_lru_at_add": False, "flush_tests_clear_lru": True, "deactivate_file_requires_lru": True},
+}
+"""The switches that define each group (the kernel behaviour its tests assume)."""
 
-BATCH_SIZE = {v: (15 if v == "v5.18" else 31) for v in ALL}
-"""KM §0.3.1: PAGEVEC_SIZE 15 in v5.18, 31 from 9cecde80aae0 (v6.9)."""
+
+def groups_of(variant: Variant) -> list[str]:
+    """The groups whose defining switches ``variant`` has (exactly one, for a
+    variant the engine tests cover)."""
+    return [g for g, switches in GROUP_SWITCHES.items()
+            if all(getattr(variant, k) == v for k, v in switches.items())]
+
+
+def having(**switches) -> tuple[str, ...]:
+    """The named variants with these switch values, in table order."""
+    return tuple(n for n in VARIANT_NAMES if all(getattr(VARIANTS[n], k) == v for k, v in switches.items()))
+
+
+GROUP = {name: (groups_of(v) or ["?"])[0] for name, v in VARIANTS.items()}
+A = tuple(n for n in VARIANT_NAMES if GROUP[n] == "a")
+B = tuple(n for n in VARIANT_NAMES if GROUP[n] == "b")
+D = tuple(n for n in VARIANT_NAMES if GROUP[n] == "d")
+ALL = VARIANT_NAMES
+
+BATCH_SIZE = {name: v.batch_size for name, v in VARIANTS.items()}
+"""PAGEVEC_SIZE / FOLIO_BATCH_SIZE per variant (test_variants.py checks the
+kernel's values: 15 in v5.18, 31 from 9cecde80aae0 in v6.9)."""
 
 FLAG_WORDS = {"locked", "touch", "write"}
 
@@ -71,7 +98,7 @@ def f(m: Machine, name: str):
 
 def held(m: Machine, name: str) -> dict[str, int]:
     """Who holds ``name``'s references, as {holder: count}; checks that
-    they add up to the refcount (KM §2.3)."""
+    they add up to the refcount (docs/model.md §1)."""
     h = dict(_holders(m.state)[name])
     assert sum(h.values()) == f(m, name).refcount, (name, h, f(m, name).refcount)
     return h

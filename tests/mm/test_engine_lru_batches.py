@@ -1,7 +1,7 @@
 """mm/swap.c: the per-CPU LRU batches, their gates, processing functions,
-draining, isolation and references (kernel-model.md §2.3, §3, §4, §6, §7).
+draining, isolation and references (docs/model.md §1; kernel-findings.md Q3, Q5, Q10, Q11).
 
-Expectations come from KM's tables and pseudocode, per variant group
+Expectations come from mm/swap.c (cited per test) and docs/model.md, per variant group
 (mmtest.A / B / D), not from the engine's output."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from mmtest import (ALL, A, B, BATCH_SIZE, BIAS, D, GROUP, assert_bug_leaves_state, batch, do,
                     f, flags, held, lst, machine, pending, run, where)
 
-# --- gates (KM §4 table) ------------------------------------------------------
+# --- gates: the producers of mm/swap.c --------------------------------------------
 
 # Situations a folio can be in when a move request arrives.  Each builds F
 # on a 2-CPU machine; "isolated" and "in_lru_add" have PG_lru clear.
@@ -32,22 +32,46 @@ SITUATIONS = {
 }
 
 
-def _accepts(op: str, group: str, kind: str, lru: bool, active: bool, unevictable: bool,
-             dirty: bool, swapcache: bool) -> bool:
-    """KM §4: whether the request is queued (the same in a, b and d for all
-    but deactivate_file, which v5.18..v6.10 queued without testing PG_lru)."""
-    anon_swapbacked = kind == "anon"          # shmem is swap-backed but not anon
-    if op == "activate":
-        return lru and not active and not unevictable
-    if op == "deactivate_file":
-        return not unevictable and (lru or group == "a")
-    if op == "deactivate":
-        return lru and active and not unevictable
-    if op == "lazyfree":
-        return lru and anon_swapbacked and not swapcache and not unevictable
-    if op == "rotate":                        # PG_locked is not settable from the DSL
-        return lru and not dirty and not unevictable
-    raise AssertionError(op)
+# Whether each gate queues the folio (True) or refuses it (False), read off
+# mm/swap.c, not computed.  Columns are the situations above, in this order:
+COLUMNS = ("anon_inactive", "anon_active", "file_inactive", "file_active", "file_dirty",
+           "file_writeback", "anon_swapcache", "shmem", "unevictable", "anon_isolated",
+           "anon_active_isolated", "file_isolated", "anon_in_lru_add")
+Q, R = True, False
+
+# Group d, mm/swap.c@v6.18 (and @v6.17, after afb99e9f5004): every gate ends
+# with "|| !folio_test_lru(folio)".
+#   folio_activate():          active || unevictable || !lru
+#   folio_deactivate():        unevictable || !lru, then (classic LRU) !active
+#   deactivate_file_folio():   unevictable || !lru
+#   folio_mark_lazyfree():     !anon || !swapbacked || !lru || swapcache || unevictable
+#   folio_rotate_reclaimable(): locked || dirty || unevictable || !lru
+# Group b, mm/swap.c@v6.11 (33dfe9204f29): the same flag tests without the
+# lru one, then folio_test_clear_lru() at add, which refuses a folio without
+# PG_lru: the same table.
+GATES_LRU_REQUIRED = {
+    #                  ani  ana  fin  fac  fdi  fwb  asc  shm  unev aiso aaiso fiso  alru
+    "activate":        (Q,  R,   Q,   R,   Q,   Q,   Q,   Q,   R,   R,   R,    R,    R),
+    "deactivate":      (R,  Q,   R,   Q,   R,   R,   R,   R,   R,   R,   R,    R,    R),
+    "deactivate_file": (Q,  Q,   Q,   Q,   Q,   Q,   Q,   Q,   R,   R,   R,    R,    R),
+    "lazyfree":        (Q,  Q,   R,   R,   R,   R,   R,   R,   R,   R,   R,    R,    R),
+    "rotate":          (Q,  Q,   Q,   Q,   R,   Q,   Q,   Q,   R,   R,   R,    R,    R),
+}
+# Group a, mm/swap.c@v6.10 (the pre-image of 33dfe9204f29, lore
+# 1720075944-27201-1-git-send-email-yangge1116@126.com) and @v5.18: four
+# gates test folio_test_lru() positively; deactivate_file_folio() tests only
+# folio_test_unevictable(), so a folio without PG_lru is queued (and skipped
+# at the flush's folio_test_clear_lru()).
+GATES_V5_18 = {
+    **GATES_LRU_REQUIRED,
+    "deactivate_file": (Q,  Q,   Q,   Q,   Q,   Q,   Q,   Q,   R,   Q,   Q,    Q,    Q),
+}
+GATES = {"a": GATES_V5_18, "b": GATES_LRU_REQUIRED, "d": GATES_LRU_REQUIRED}
+
+
+def test_gate_table_covers_every_situation() -> None:
+    assert set(COLUMNS) == set(SITUATIONS)
+    assert all(len(row) == len(COLUMNS) for gates in GATES.values() for row in gates.values())
 
 
 MOVE_BATCH = {"activate": "lru_activate", "deactivate_file": "lru_deactivate_file",
@@ -64,8 +88,7 @@ def test_move_request_gates(variant, situation, op):
     m.declare("F", kind, **attrs)
     run(m, *setup)
     F = f(m, "F")
-    expected = _accepts(op, GROUP[variant], kind, F.lru, F.active, F.unevictable, F.dirty,
-                        F.in_swapcache)
+    expected = GATES[GROUP[variant]][op][COLUMNS.index(situation)]
     before = m.snapshot()
     ref, was_lru, was_list = F.refcount, F.lru, F.list
     out = do(m, f"cpu0 {op} F")
@@ -87,7 +110,9 @@ def test_move_request_gates(variant, situation, op):
 
 @pytest.mark.parametrize("variant", ALL)
 def test_second_move_batch_refused_only_in_b(variant):
-    """KM §9: in b a folio with PG_lru clear is in at most one move batch;
+    """33dfe9204f29 (b): a folio with PG_lru clear is in at most one move batch
+    (David Hildenbrand: "if !lru, there could be at most one reference from the
+    LRU caches", 56819052-d3f5-4209-824d-5cfbf49ff6e9@redhat.com);
     in a/d it may sit in several batches on several CPUs."""
     m = machine(variant)
     m.declare("F", "file")
@@ -113,7 +138,7 @@ def test_add_lru_never_touches_pg_lru_test_and_clear(variant):
     assert held(m, "F") == {"map": 1, "cpu0 lru_add": 1}
 
 
-# --- flush-time test-and-clear (KM §3.2) --------------------------------------
+# --- flush-time test-and-clear: folio_batch_move_lru() ----------------------------
 
 @pytest.mark.parametrize("variant", A + D)
 @pytest.mark.parametrize("op", sorted(MOVE_BATCH))
@@ -168,7 +193,7 @@ def test_deactivate_file_of_folio_without_lru_refused(variant):
     assert f(m, "F").refcount == 2
 
 
-# --- processing functions (KM §4.2) --------------------------------------------
+# --- processing functions: lru_activate() and the other move functions -----------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_lru_activate_moves_to_active_head(variant):
@@ -282,7 +307,7 @@ def test_move_fn_rechecks_unevictable_at_flush(variant):
         assert F.referenced                                # lru_deactivate returned early
 
 
-# --- folio_mark_accessed (KM §4.1) ------------------------------------------------
+# --- folio_mark_accessed() (kernel-findings.md Q5) -------------------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_mark_accessed_three_stages(variant):
@@ -346,7 +371,7 @@ def test_b_mark_accessed_of_parked_folio_is_lost(variant):
     assert where(m, "F") == ("inactive_anon", "tail", True)
 
 
-# --- lru_add placement (KM §4.2, findings Q10) ---------------------------------
+# --- lru_add placement (kernel-findings.md Q10) -----------------------------------
 
 @pytest.mark.parametrize("variant", ALL)
 @pytest.mark.parametrize("kind,attrs,expected_list", [
@@ -401,7 +426,7 @@ def test_lru_add_rescues_stale_unevictable(variant):
     assert not f(m, "F").unevictable and f(m, "F").refcount == 1
 
 
-# --- batch size, large folios, lru_cache_disable (KM §3.1) ---------------------
+# --- batch size, large folios, lru_cache_disable: folio_batch_add_and_move() ------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_batch_size_lru_add(variant):
@@ -504,12 +529,13 @@ def test_lru_cache_disable_makes_every_add_flush(variant):
     assert_bug_leaves_state(m, "cpu0 lru_cache_enable")
 
 
-# --- draining (KM §6) ------------------------------------------------------------
+# --- draining: lru_add_drain_cpu(), __lru_add_drain_all() -----------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_drain_order_by_list_positions(variant):
     """lru_add, lru_move_tail, lru_deactivate_file, lru_deactivate,
-    lru_lazyfree, lru_activate, then the mlock batch (KM §6.1)."""
+    lru_lazyfree, lru_activate, then the mlock batch (lru_add_drain_cpu() and
+    lru_add_drain(), mm/swap.c@v6.18)."""
     m = machine(variant)
     m.declare("T", "file")
     m.declare("D", "file")
@@ -627,7 +653,7 @@ def test_cpu_drain_statements_do_not_count_as_local_drains(variant):
     assert (s.drain_all_calls, s.drain_all_cpus, s.drain_all_work, s.local_drains) == (0, 0, (), 0)
 
 
-# --- references, freeing (KM §2.3) ---------------------------------------------
+# --- references, freeing (docs/model.md §1) --------------------------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_get_put_and_last_reference_frees(variant):
@@ -680,7 +706,7 @@ def test_bug_results_leave_state_unchanged(variant, setup, text):
     assert_bug_leaves_state(m, text)
 
 
-# --- isolation and putback (KM §7) ----------------------------------------------
+# --- isolation and putback (kernel-findings.md Q11) -------------------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_isolate_and_putback(variant):
@@ -734,7 +760,7 @@ def test_putback_flushes_when_batch_is_full(variant):
     assert f(m, "F").refcount == 1
 
 
-# --- pins (KM §8.2) ----------------------------------------------------------------
+# --- pins: try_grab_folio() (kernel-findings.md B2) ------------------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_pin_small_and_large(variant):
