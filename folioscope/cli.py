@@ -67,7 +67,29 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--kernel", metavar="V", help="the variant to model")
     play.add_argument("--trace", metavar="JSON", help="open a saved JSON trace instead of a scenario")
     play.add_argument("--step", type=int, default=0, metavar="K", help="open at step K")
+    _add_lab(sub)
     return parser
+
+
+def _add_lab(sub) -> None:
+    lab = sub.add_parser(
+        "lab", help="run a scenario on a real kernel under QEMU, beside the model",
+        description="Boot a real Linux kernel under QEMU, run the scenario's operations as system "
+                    "calls on the CPUs it names, and print the model and the kernel side by side. "
+                    "Exit 0 agree, 1 disagree, 2 a scenario the lab cannot run, 3 QEMU or the "
+                    "kernel missing.")
+    lab.add_argument("file", metavar="FILE", help="a scenario (.fs)")
+    where = lab.add_mutually_exclusive_group(required=True)
+    where.add_argument("--debian", metavar="VERSION",
+                       help="a Debian cloud kernel by exact upstream version (6.16.3), fetched and cached")
+    where.add_argument("--kernel-image", metavar="PATH", help="a bzImage to boot")
+    lab.add_argument("--variant", metavar="V",
+                     help="the variant to model (default: matched from the kernel's changelog)")
+    lab.add_argument("--runs", type=int, default=5, metavar="N", help="runs in one boot (default 5)")
+    lab.add_argument("--ftrace", action="store_true",
+                     help="record the kernel's mm functions in each step, beside the model's events")
+    lab.add_argument("--cache-dir", metavar="DIR", help="default $XDG_CACHE_HOME/folioscope")
+    lab.add_argument("--timeout", type=float, default=600, metavar="S", help="seconds per boot")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,4 +207,26 @@ def _open_saved(path: str):
         raise UsageError(f"{path}: {err}") from None
 
 
-COMMANDS = {"trace": cmd_trace, "compare": cmd_compare, "variants": cmd_variants, "play": cmd_play}
+def cmd_lab(args: argparse.Namespace) -> int:
+    from . import lab  # QEMU, apt and the guest agent only for this command
+
+    if args.runs < 1:
+        raise UsageError("--runs needs at least 1")
+    opts = lab.LabOptions(args.file, args.debian, args.kernel_image, args.variant, args.runs,
+                          args.ftrace, Path(args.cache_dir) if args.cache_dir else None, args.timeout)
+    try:
+        return lab.run_lab(opts)
+    except lab.NoRoute as err:
+        print(f"{args.file}:{err.line}: the lab cannot run this line: {err.why}", file=sys.stderr)
+        return 2
+    except lab.LabMissing as err:
+        print(err.render(), file=sys.stderr)
+        return 3
+    except lab.LabFailed as err:
+        print(f"folioscope lab: {err}", file=sys.stderr)
+        return 3
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+COMMANDS = {"lab": cmd_lab, "trace": cmd_trace, "compare": cmd_compare, "variants": cmd_variants, "play": cmd_play}
