@@ -52,7 +52,7 @@ class CpuBatches:
         return any(self.batches.values())
 
     def key(self) -> tuple:
-        return tuple(self.batches[name] for name in BATCHES)
+        return tuple(self.batches.values())   # built in BATCHES order, replaced in place
 
 
 class DrainWorkLog:

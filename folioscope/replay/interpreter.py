@@ -7,7 +7,8 @@ from typing import Iterator
 
 from ..dsl.ast import Expect, Op, Repeat, Scenario, Statement
 from ..dsl.errors import ScenarioError
-from ..mm import DEFAULT_VARIANT, DeclarationError, Machine
+from ..mm import DEFAULT_VARIANT, DeclarationError, Machine, Outcome
+from ..mm.machine import NotSuspended, WouldBlock
 from ..mm.flat import Flattener
 from ..mm.machine import MULTI_FOLIO_OPS
 from .expect import applies, evaluate
@@ -36,7 +37,7 @@ def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = F
                 trace.add_expects([evaluate(stmt, flattener.flat, last_result)])
             continue
         for folios in _calls(stmt):
-            outcome = machine.apply(stmt.name, stmt.cpu, folios, stmt.flags, stmt.batch)
+            outcome = _run_op(machine, stmt, folios, scenario)
             changes = tuple(Change(*c) for c in flattener.update(machine.state, machine.last))
             trace.append(Step(
                 index=len(trace), line=stmt.pos.line, column=stmt.pos.column, cpu=stmt.cpu,
@@ -45,6 +46,38 @@ def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = F
                 events=tuple(seen.setdefault(e, e) for e in outcome.events), changes=changes))
             last_result = outcome.result
     return trace
+
+
+def _run_op(machine: Machine, op: Op, folios: tuple[str, ...], scenario: Scenario) -> Outcome:
+    """One call: to its end, or (``split``, ``work``, ``resume``) one step of
+    a split operation; a split operation that cannot go on is the
+    scenario's error, not the kernel's."""
+    try:
+        if op.name == "work":
+            return machine.work(op.cpu)
+        if op.name == "resume":
+            return machine.resume(op.cpu)
+        if getattr(op, "split", False):
+            return machine.start(op.name, op.cpu, folios, op.flags, op.batch)
+        return machine.apply(op.name, op.cpu, folios, op.flags, op.batch)
+    except WouldBlock as err:
+        raise ScenarioError.at(op.pos, scenario.path, scenario.source, f"{err}",
+                               hint=_unblock_hint(machine)) from None
+    except NotSuspended as err:
+        raise ScenarioError.at(op.pos, scenario.path, scenario.source, str(err),
+                               hint="`split` an operation first: `cpuN drain all split`, "
+                               "`cpuN gup_longterm F split`") from None
+
+
+def _unblock_hint(machine: Machine) -> str:
+    """What to write first so that the blocked step can run."""
+    queued = machine.state.queued_work
+    if queued:
+        return "add " + ", ".join(f"`cpu{c} work`" for c in queued) + " before"
+    holder = machine.state.drain_mutex
+    if holder is not None:
+        return f"add `cpu{holder} resume` before: it holds lru_add_drain_all()'s mutex"
+    return "resume the split operation first"
 
 
 def _declare(machine: Machine, scenario: Scenario) -> None:
