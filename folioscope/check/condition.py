@@ -114,6 +114,11 @@ class Location:
     """The flat-state key it reads, or None for a thread's result."""
     cpu: int | None = None
 
+    def raw(self, outcome: Outcome) -> object:
+        if self.key is None:
+            return outcome.results.get(self.cpu or 0) or "none"
+        return outcome.flat.get(self.key)
+
     def value(self, outcome: Outcome) -> str:
         if self.key is None:
             return outcome.results.get(self.cpu or 0) or "none"

@@ -14,6 +14,7 @@ steps alone where no other CPU can ever touch what they touch.
 from __future__ import annotations
 
 import time
+from array import array
 from dataclasses import dataclass, field
 
 from ..mm.context import Suspended
@@ -55,12 +56,15 @@ class Final:
     """A final state, told apart by the condition's projection."""
 
     values: tuple[tuple[str, str], ...]
+    """(label, value as printed) per location."""
     satisfies: bool
     node_fp: int
     depth: int
     count: int = 1
     bug: str = ""
-    """``cpu1 map F: …`` when a thread's last result is a BUG."""
+    """``cpu1`` when a thread's last result is a BUG."""
+    raw: tuple = ()
+    """The locations' values as the flat state holds them (for pins)."""
 
 
 @dataclass
@@ -85,8 +89,37 @@ class SearchResult:
     left: int = 0
     """Nodes left on the queue when a bound stopped it."""
     seconds: float = 0.0
-    parents: dict[int, tuple[int, Move | None, Done | None]] = field(default_factory=dict)
-    """fingerprint -> (parent fingerprint, move, what it did): the witnesses."""
+    ids: dict[int, int] = field(default_factory=dict)
+    """fingerprint -> node number, for every node visited."""
+    parent: array = field(default_factory=lambda: array("q"))
+    """node number -> its parent's (BFS tree): witnesses are rebuilt from it."""
+    via: array = field(default_factory=lambda: array("H"))
+    """node number -> the move that reached it, as an index into ``moves``."""
+    moves: list[Move] = field(default_factory=list)
+    move_codes: dict[Move, int] = field(default_factory=dict)
+
+    def remember(self, fp: int, parent: int, move: Move | None) -> bool:
+        """Record a node; False if it was known."""
+        if fp in self.ids:
+            return False
+        self.ids[fp] = len(self.parent)
+        self.parent.append(parent)
+        code = self.move_codes.get(move) if move is not None else 0
+        if code is None:
+            code = self.move_codes[move] = len(self.moves)  # type: ignore[index]
+            self.moves.append(move)  # type: ignore[arg-type]
+        self.via.append(code)
+        return True
+
+    def path(self, fp: int) -> list[Move]:
+        """The moves from the initial node to node ``fp``."""
+        moves = []
+        node = self.ids[fp]
+        while node:
+            moves.append(self.moves[self.via[node]])
+            node = self.parent[node]
+        moves.reverse()
+        return moves
     invariant_positive: int = 0
     invariant_negative: int = 0
 
@@ -110,6 +143,7 @@ class Explorer:
         cond = program.condition
         self.always = getattr(cond, "kind", None) == "always"
         self.visible = folios_named(cond.expr) if self.always else set()
+        self._names = sorted(program.initial.folios)
 
     def _cond_expr(self):
         return getattr(self.program.condition, "expr", None)
@@ -121,7 +155,8 @@ class Explorer:
         out = SearchResult()
         root = self._root()
         root_fp = self._fingerprint(root)
-        out.parents[root_fp] = (root_fp, None, None)
+        out.moves.append(Move("root", -1))
+        out.remember(root_fp, 0, None)
         frontier = [(root, root_fp)]
         depth = 0
         self._visit(root, root_fp, out)
@@ -176,9 +211,8 @@ class Explorer:
             child, done = self.apply(node, move)
             out.transitions += 1
             child_fp = self._fingerprint(child)
-            if child_fp in out.parents:
+            if not out.remember(child_fp, out.ids[fp], move):
                 continue
-            out.parents[child_fp] = (fp, move, done)
             self._visit(child, child_fp, out)
             self._check_thread_expects(node, child, move, child_fp, out)
             next_level.append((child, child_fp))
@@ -206,9 +240,13 @@ class Explorer:
 
     def _fingerprint(self, node: Node) -> int:
         st = node.state
+        folios = st.folios
+        names = self._names
+        if len(names) != len(folios):       # a migration added F' (folios never go)
+            names = sorted(folios)
         parts = (
-            tuple(st.folios[name].fingerprint() for name in sorted(st.folios)),
-            tuple(c.key() for c in st.cpus),
+            tuple([folios[name].fingerprint() for name in names]),
+            tuple([c.fingerprint() for c in st.cpus]),
             st.lru_disable_count, tuple(sorted(st.successor.items())), st.drain_mutex,
             st.queued_work, st.stats.key() if self.with_stats else (),
             node.pcs, node.stopped, node.results if self.with_results else (), node.env,
@@ -303,7 +341,8 @@ class Explorer:
         if known is not None:
             known.count += 1
             return
-        out.finals[key] = Final(values, satisfies, fp, depth, bug=self._bug(node))
+        raw = tuple(loc.raw(outcome) for loc in self.locations)
+        out.finals[key] = Final(values, satisfies, fp, depth, bug=self._bug(node), raw=raw)
 
     def _bug(self, node: Node) -> str:
         for i, thread in enumerate(self.program.threads):

@@ -22,18 +22,37 @@ def variant_for(scenario: Scenario, override: str | None = None) -> str:
 
 def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = False) -> Trace:
     """Execute ``scenario`` under ``variant`` and return its trace.
-    ``check`` asserts the model's invariants after every step (tests)."""
-    name = variant_for(scenario, variant)
-    machine = Machine(name, scenario.cpus, check=check)
+    ``check`` asserts the model's invariants after every step (tests).
+    A concurrent scenario's threads run after the prologue, one after the
+    other in CPU order: one interleaving of many."""
+    return run_sequential(scenario, variant, check, threads=True)[1]
+
+
+ONE_INTERLEAVING = ("one interleaving of many: the threads ran one after the other in CPU "
+                    "order; `folioscope check` explores them all")
+
+
+def run_sequential(scenario: Scenario, variant: object = None, check: bool = False,
+                   threads: bool = False) -> tuple[Machine, Trace]:
+    """Run the scenario's sequential part (and, with ``threads``, its
+    threads in CPU order); returns the machine as it ends, and the trace."""
+    machine = Machine(variant_for(scenario, variant), scenario.cpus, check=check)  # type: ignore[arg-type]
+    name = machine.variant.name
     _declare(machine, scenario)
     trace = Trace(scenario.path, scenario.source, scenario.title, name, scenario.cpus)
     flattener = Flattener()
     trace.start(flattener.full(machine.state), _initial_step(scenario))
     last_result: str | None = None
     seen: dict = {}   # a loop repeats its events: keep one copy of each
-    for stmt in _statements(scenario.body):
+    body = list(scenario.body)
+    thread_blocks = sorted(getattr(scenario, "threads", ()), key=lambda t: t.cpu)
+    if threads and thread_blocks:
+        trace.note = ONE_INTERLEAVING
+        for thread in thread_blocks:
+            body += list(thread.body)
+    for stmt in _statements(body):
         if isinstance(stmt, Expect):
-            if applies(stmt, name):
+            if applies(stmt, name) and not _for_check(stmt):
                 trace.add_expects([evaluate(stmt, flattener.flat, last_result)])
             continue
         for folios in _calls(stmt):
@@ -45,7 +64,12 @@ def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = F
                 text=statement_text(stmt, folios), result=outcome.result, detail=outcome.detail,
                 events=tuple(seen.setdefault(e, e) for e in outcome.events), changes=changes))
             last_result = outcome.result
-    return trace
+    return machine, trace
+
+
+def _for_check(expect: Expect) -> bool:
+    """``expect verdict == …`` is judged by ``folioscope check``, not by a replay."""
+    return type(expect.check).__name__ == "ExpectVerdict"
 
 
 def _run_op(machine: Machine, op: Op, folios: tuple[str, ...], scenario: Scenario) -> Outcome:
@@ -118,4 +142,6 @@ def statement_text(op: Op, folios: tuple[str, ...]) -> str:
     words = [f"cpu{op.cpu}", name, *folios, *op.flags]
     if op.batch:
         words.append(op.batch)
+    if getattr(op, "split", False):
+        words.append("split")
     return " ".join(words)
