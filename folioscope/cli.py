@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--trace", metavar="JSON", help="open a saved JSON trace instead of a scenario")
     play.add_argument("--step", type=int, default=0, metavar="K", help="open at step K")
     _add_lab(sub)
+    from .check.command import add_parser as add_check  # argparse only: no engine import
+
+    add_check(sub)
     return parser
 
 
@@ -246,10 +249,10 @@ def _looks_like_json(path: str) -> bool:
 def _progress(scenario, runs: int, label: str):
     """Say what a long run will cost before starting it, refuse one that
     cannot fit in memory; a progress bar (stderr, a terminal, after ~1 s)."""
-    from .replay.interpreter import count_calls
+    from .replay.interpreter import planned_steps
     from .views import progress
 
-    steps = count_calls(scenario.body)
+    steps = planned_steps(scenario)
     cost = progress.Estimate(steps, runs)
     memory = progress.available_memory()
     if memory is not None and cost.bytes > memory:
@@ -338,4 +341,10 @@ def cmd_lab(args: argparse.Namespace) -> int:
         raise UsageError(str(err)) from None
 
 
-COMMANDS = {"lab": cmd_lab, "trace": cmd_trace, "compare": cmd_compare, "variants": cmd_variants, "play": cmd_play}
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import command
+
+    return command.run(args, UsageError, _check_variant)
+
+
+COMMANDS = {"check": cmd_check, "lab": cmd_lab, "trace": cmd_trace, "compare": cmd_compare, "variants": cmd_variants, "play": cmd_play}
