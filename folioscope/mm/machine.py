@@ -1,9 +1,11 @@
 """The model of one machine: folio declarations and the operations users can
 run, each mapped to the kernel function that does it.
 
-``Machine.apply`` runs one operation in place; ``step`` is the pure form, a
-function from one state to the next plus its outcome.  An operation the
-kernel would BUG on is undone: the state is as before, the result ``BUG``.
+``Machine.apply`` runs one operation to its end; ``start``/``resume``/``work``
+run it step by step where the kernel can be overtaken (a split operation:
+``cpu0 gup_longterm F split``, ``cpu1 work``, ``cpu0 resume``).  ``step`` is
+the pure form of ``apply``.  A step the kernel would BUG on is undone: the
+state is as before, the result ``BUG``.
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import gup, mlock, rmap, swap, vmscan
-from .context import MM, KernelBug
+from .context import MM, KernelBug, Suspended, WouldBlock
+from .events import Event
 from .folio import Folio
 from .invariants import check_invariants
 from .lruvec import lruvec_add_folio
 from .refs import folio_get, folio_put
-from .state import BATCHES, State
+from .state import State
 from .variants import Variant, get_variant
+
+__all__ = ["Machine", "Outcome", "step", "DeclarationError", "InvariantViolation",
+           "WouldBlock", "NotSuspended", "OPS", "SPLITTABLE_OPS", "MULTI_FOLIO_OPS"]
 
 
 class DeclarationError(ValueError):
@@ -29,28 +35,31 @@ class InvariantViolation(AssertionError):
     """The model broke one of its own invariants: a bug in folioscope."""
 
 
+class NotSuspended(ValueError):
+    """``resume`` or ``work`` where there is nothing to continue or run."""
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """What one operation did."""
+    """What one step did."""
 
     result: str
-    """ok, refused, EBUSY, ENOMEM, LIVELOCK or BUG."""
+    """ok, refused, EBUSY, ENOMEM, LIVELOCK or BUG; ``waiting`` for a split
+    operation that stopped (see ``suspended``)."""
     detail: str
     """For BUG: the assertion that would fire."""
-    events: tuple[str, ...]
+    events: tuple[Event, ...]
     """What the kernel did, function by function."""
+    suspended: Suspended | None = None
+    """Where a split operation stopped, to ``resume`` it from."""
 
 
-Handler = Callable[[MM, int, list[Folio], tuple[str, ...], str | None], str | None]
+Result = str | Suspended | None
+Handler = Callable[[MM, int, list[Folio], tuple[str, ...], str | None], Result]
 
 
-def _single(fn: Callable[[MM, int, Folio], str | None]) -> Handler:
+def _single(fn: Callable[[MM, int, Folio], Result]) -> Handler:
     return lambda mm, cpu, folios, flags, batch: fn(mm, cpu, folios[0])
-
-
-def _move(op: str) -> Handler:
-    request = swap.MOVE_REQUESTS[op]
-    return lambda mm, cpu, folios, flags, batch: swap.request_move(mm, cpu, request, folios[0])
 
 
 def _isolate(mm: MM, cpu: int, folio: Folio) -> str:
@@ -60,7 +69,8 @@ def _isolate(mm: MM, cpu: int, folio: Folio) -> str:
 def _get(mm: MM, cpu: int, folio: Folio) -> None:
     folio_get(folio)
     folio.gets += 1
-    mm.log(f"folio_get({folio.name}): refcount {folio.refcount}")
+    mm.log("{func}({folio}): refcount {refcount}", "folio_get", folio.name,
+           refcount=folio.refcount)
 
 
 def _put(mm: MM, cpu: int, folio: Folio) -> None:
@@ -68,18 +78,30 @@ def _put(mm: MM, cpu: int, folio: Folio) -> None:
         raise mm.bug(f"folio_put({folio.name}): no reference of the caller's to drop "
                      "(it would underflow another holder's)")
     folio.gets -= 1
-    mm.log(f"folio_put({folio.name}): refcount {folio.refcount - 1}")
+    mm.log("{func}({folio}): refcount {refcount}", "folio_put", folio.name,
+           refcount=folio.refcount - 1)
     folio_put(mm, folio)
+
+
+def _flush(mm: MM, cpu: int, batch: str) -> None:
+    """``cpuN flush BATCH``: process one batch now, as a full batch does."""
+    if not mm.batch(cpu, batch):
+        mm.log("cpu{cpu} {batch} is empty — nothing to flush", cpu=cpu, batch=batch)
+    elif batch == "mlock":
+        with mm.call("{func}(cpu{cpu})", "mlock_folio_batch", cpu=cpu, batch=batch):
+            mlock.mlock_folio_batch(mm, cpu)
+    else:
+        swap.folio_batch_move_lru(mm, cpu, batch)
 
 
 OPS: dict[str, Handler] = {
     "add_lru": _single(swap.folio_add_lru),
     "mark_accessed": _single(swap.folio_mark_accessed),
-    "activate": _move("activate"),
-    "deactivate": _move("deactivate"),
-    "deactivate_file": _move("deactivate_file"),
-    "lazyfree": _move("lazyfree"),
-    "rotate": _move("rotate"),
+    "activate": _single(swap.folio_activate),
+    "deactivate": _single(swap.folio_deactivate),
+    "deactivate_file": _single(swap.deactivate_file_folio),
+    "lazyfree": _single(swap.folio_mark_lazyfree),
+    "rotate": _single(swap.folio_rotate_reclaimable),
     "mlock": _single(mlock.mlock_folio),
     "mlock_new": _single(mlock.mlock_new_folio),
     "munlock": _single(mlock.munlock_folio),
@@ -97,18 +119,21 @@ OPS: dict[str, Handler] = {
     "unpin": _single(gup.unpin_user_page),
     "drain": lambda mm, cpu, folios, flags, batch: swap.lru_add_drain(mm, cpu),
     "drain_all": lambda mm, cpu, folios, flags, batch: swap.lru_add_drain_all(mm, cpu),
-    "flush": lambda mm, cpu, folios, flags, batch: swap.flush_batch(mm, cpu, batch),
+    "flush": lambda mm, cpu, folios, flags, batch: _flush(mm, cpu, batch or ""),
     "lru_cache_disable": lambda mm, cpu, folios, flags, batch: swap.lru_cache_disable(mm, cpu),
     "lru_cache_enable": lambda mm, cpu, folios, flags, batch: swap.lru_cache_enable(mm, cpu),
 }
 """DSL operation -> the kernel function(s) that perform it."""
 
-FOLIO_OPS = frozenset(OPS) - {"drain", "drain_all", "flush", "lru_cache_disable",
-                              "lru_cache_enable"}
-"""Operations that take folios."""
+RESUME: dict[str, Callable[[MM, int, Suspended], Result]] = {
+    "drain_all": swap.lru_add_drain_all_resume,
+    "lru_cache_disable": swap.lru_cache_disable_resume,
+    "gup_longterm": gup.gup_longterm_resume,
+}
+"""Operations that can stop where the kernel sleeps or loops, and how each
+continues."""
 
-INSERTING_OPS = frozenset({"add_lru", "mlock_new"})
-"""Operations that queue a folio to be linked on a list when flushed."""
+SPLITTABLE_OPS = frozenset(RESUME)
 
 MULTI_FOLIO_OPS = frozenset({"gup_longterm", "sys_mlock", "sys_munlock"})
 """Operations that take several folios in one call."""
@@ -118,23 +143,30 @@ class Machine:
     """A model state under one variant, with operations applied in place."""
 
     def __init__(self, variant: Variant | str = "v6.18", ncpus: int = 2,
-                 check: bool = False) -> None:
+                 check: bool = False, events: bool = True) -> None:
         self.variant = get_variant(variant) if isinstance(variant, str) else variant
         self.state = State(ncpus)
         self.check = check
-        """Check the invariants after every operation (tests turn this on)."""
+        """Check the invariants after every step (tests turn this on)."""
+        self.events = events
+        """Record events (off for the explorer: nothing is formatted)."""
+        self.suspended: dict[int, Suspended] = {}
+        """Split operations that stopped, by CPU."""
+        self.last: MM | None = None
+        """The most recent step's MM: what it touched, for trace recording."""
 
     # --- declarations ------------------------------------------------------
 
     def declare(self, name: str, kind: str, **attrs: object) -> Folio:
-        """Create a folio as dsl.md's ``folio`` statement describes."""
+        """Create a folio as the ``folio`` statement describes."""
         if name in self.state.folios:
             raise DeclarationError(f"folio {name} is declared twice")
         folio, on_lru = _build_folio(name, kind, attrs)
-        self.state.folios[name] = folio
+        mm = MM(self.state, self.variant, events=False)
+        mm.add_folio(folio)
         if on_lru:
             folio.lru = True
-            lruvec_add_folio(self.state, folio)
+            lruvec_add_folio(mm, folio)
             if folio.unevictable:
                 folio.mlock_count = int(attrs.get("locked", 0))
         return folio
@@ -143,42 +175,81 @@ class Machine:
 
     def apply(self, op: str, cpu: int = 0, folios: tuple[str, ...] = (),
               flags: tuple[str, ...] = (), batch: str | None = None) -> Outcome:
-        """Run one operation; a BUG leaves the state as it was."""
+        """Run one operation to its end (its work items, if it queues any, in
+        ascending CPU order); a BUG leaves the state as it was.  Raises
+        WouldBlock if it would wait for a split operation's mutex."""
+        return self._step(cpu, lambda mm: _run_to_end(
+            mm, cpu, self._begin(mm, op, cpu, folios, flags, batch)))
+
+    def start(self, op: str, cpu: int = 0, folios: tuple[str, ...] = (),
+              flags: tuple[str, ...] = (), batch: str | None = None) -> Outcome:
+        """Run an operation up to the first point where it waits or yields
+        (``split``); ``resume(cpu)`` continues it."""
+        if cpu in self.suspended:
+            raise NotSuspended(f"cpu{cpu} is inside {self.suspended[cpu].op} already")
+        return self._step(cpu, lambda mm: self._begin(mm, op, cpu, folios, flags, batch))
+
+    def resume(self, cpu: int) -> Outcome:
+        """Continue cpu's split operation up to its next stop, or its end."""
+        stopped = self.suspended.get(cpu)
+        if stopped is None:
+            raise NotSuspended(f"cpu{cpu} has no split operation to resume")
+        if stopped.waits == "work" and set(stopped.work) & set(self.state.queued_work):
+            waiting = [c for c in stopped.work if c in self.state.queued_work]
+            raise WouldBlock("flush_work() would still wait for "
+                             + ", ".join(f"cpu{c}" for c in waiting))
+        if stopped.waits == "mutex" and self.state.drain_mutex is not None:
+            raise WouldBlock(f"mutex_lock() would still sleep: cpu{self.state.drain_mutex} "
+                             "holds lru_add_drain_all()'s mutex")
+        del self.suspended[cpu]
+
+        def body(mm: MM) -> Result:
+            mm.depth = stopped.depth
+            return RESUME[stopped.op](mm, cpu, stopped)
+        return self._step(cpu, body, resumed=stopped)
+
+    def work(self, cpu: int) -> Outcome:
+        """Run the lru_add_drain_per_cpu() work item queued on ``cpu``."""
+        if cpu not in self.state.queued_work:
+            raise NotSuspended(f"no lru_add_drain_all() work is queued on cpu{cpu}")
+        return self._step(cpu, lambda mm: swap.lru_add_drain_per_cpu(mm, cpu))
+
+    def _begin(self, mm: MM, op: str, cpu: int, folios: tuple[str, ...],
+               flags: tuple[str, ...], batch: str | None) -> Result:
         if op not in OPS:
             raise ValueError(f"unknown operation {op!r}")
         if not 0 <= cpu < len(self.state.cpus):
             raise ValueError(f"cpu{cpu} is not online")
-        if batch is not None and batch not in BATCHES:
-            raise ValueError(f"unknown batch {batch!r}")
-        # Every BUG is checked before anything changes, except a flush that
-        # meets an entry queued as a hazard: only then is a backup needed.
-        # Under test a backup is always kept, to prove that claim.
-        hazard = self.state.hazard or self._creates_hazard(op, folios)
-        backup = self.state.clone() if hazard or self.check else None
-        mm = MM(self.state, self.variant)
-        try:
-            targets = [mm.folio(_current_name(self.state, n)) for n in folios]
-            result = OPS[op](mm, cpu, targets, flags, batch) or "ok"
-            detail = ""
-        except KernelBug as bug:
-            if backup is not None:
-                if not hazard and self.state != backup:
-                    raise InvariantViolation(f"{op}: BUG after the state changed: {bug}")
-                self.state = backup
-            result, detail = "BUG", str(bug)
-        if self.check:
-            self.assert_invariants(f"{op} on cpu{cpu}")
-        return Outcome(result, detail, tuple(mm.events))
+        targets = [mm.folio(_current_name(self.state, n)) for n in folios]
+        return OPS[op](mm, cpu, targets, flags, batch)
 
-    def _creates_hazard(self, op: str, folios: tuple[str, ...]) -> bool:
-        """Whether this operation queues a folio that may BUG when flushed,
-        perhaps within the operation itself (lru_cache_disable, a full batch)."""
-        if op == "gup_longterm":
-            return True      # a failed migration's putback may BUG deep inside
-        if op not in INSERTING_OPS:
-            return False
-        found = [self.state.folios.get(name) for name in folios]
-        return any(f is not None and swap.insertion_hazard(self.state, f) for f in found)
+    def _step(self, cpu: int, body: Callable[[MM], Result],
+              resumed: Suspended | None = None) -> Outcome:
+        """One atomic step: run ``body``; undo it on a BUG."""
+        mm = MM(self.state, self.variant, self.events)
+        self.last = mm
+        try:
+            result = body(mm)
+        except KernelBug as bug:
+            mm.rollback()
+            if resumed is not None and self.state.drain_mutex == cpu:
+                self.state.drain_mutex = None   # the operation is abandoned
+            return self._outcome(mm, "BUG", str(bug), None, cpu)
+        except WouldBlock:
+            mm.rollback()
+            if resumed is not None:
+                self.suspended[cpu] = resumed
+            raise
+        if isinstance(result, Suspended):
+            self.suspended[cpu] = result
+            return self._outcome(mm, "waiting", result.where, result, cpu)
+        return self._outcome(mm, result or "ok", "", None, cpu)
+
+    def _outcome(self, mm: MM, result: str, detail: str, suspended: Suspended | None,
+                 cpu: int) -> Outcome:
+        if self.check:
+            self.assert_invariants(f"a step on cpu{cpu}")
+        return Outcome(result, detail, tuple(mm.events or ()), suspended)
 
     def assert_invariants(self, where: str) -> None:
         """Raise InvariantViolation naming ``where`` if the state is inconsistent."""
@@ -189,12 +260,26 @@ class Machine:
     # --- state -------------------------------------------------------------
 
     def snapshot(self) -> State:
-        """A copy of the state to come back to."""
-        return self.state.clone()
+        """A copy of the state to come back to (it shares every unchanged part)."""
+        return self.state.fork()
 
     def restore(self, state: State) -> None:
         """Continue from a snapshot (which stays untouched)."""
-        self.state = state.clone()
+        self.state = state.fork()
+
+
+def _run_to_end(mm: MM, cpu: int, result: Result) -> Result:
+    """Drive a stopped operation on at once, as sequential replay does: its
+    work items run in ascending CPU order, nested where it waits for them."""
+    while isinstance(result, Suspended):
+        if result.waits == "mutex":
+            raise WouldBlock(result.where)
+        for work_cpu in result.work:
+            mm.depth = result.depth
+            swap.lru_add_drain_per_cpu(mm, work_cpu)
+        mm.depth = result.depth
+        result = RESUME[result.op](mm, cpu, result)
+    return result
 
 
 def step(state: State, variant: Variant, op: str, cpu: int = 0,
@@ -202,7 +287,7 @@ def step(state: State, variant: Variant, op: str, cpu: int = 0,
          batch: str | None = None) -> tuple[State, Outcome]:
     """The pure form of ``Machine.apply``: ``state`` is not modified."""
     machine = Machine(variant, len(state.cpus))
-    machine.state = state.clone()
+    machine.state = state.fork()
     outcome = machine.apply(op, cpu, folios, flags, batch)
     return machine.state, outcome
 
@@ -211,28 +296,17 @@ def _current_name(state: State, name: str) -> str:
     """The folio a name refers to; a primed name must exist by now."""
     if name not in state.folios:
         base = name.rstrip("'")
-        raise _no_such_folio(name, base)
+        raise KernelBug(f"there is no folio {name} in this run: {base} was not migrated that far")
     return name
-
-
-def _no_such_folio(name: str, base: str) -> KernelBug:
-    return KernelBug(f"there is no folio {name} in this run: {base} was not migrated that far")
 
 
 # --- building a declared folio ------------------------------------------------
 
-_BOOL_ATTRS = ("new", "nolru", "unmlocked", "active", "inactive", "referenced",
-               "dirty", "writeback", "swapcache", "private")
-
 
 def _build_folio(name: str, kind: str, attrs: dict) -> tuple[Folio, bool]:
     """Turn a declaration into a folio, and say whether it starts on an LRU
-    list; its refcount is the sum of what holds it."""
-    if kind not in ("anon", "file", "shmem"):
-        raise DeclarationError(f"unknown folio kind {kind!r}")
-    unknown = set(attrs) - set(_BOOL_ATTRS) - {"order", "zone", "mapped", "locked"}
-    if unknown:
-        raise DeclarationError(f"unknown attribute {sorted(unknown)[0]!r}")
+    list; its refcount is the sum of what holds it.  The DSL checked the
+    kind and the attribute names; the combinations are checked here."""
     folio = Folio(name, kind, int(attrs.get("order", 0)), str(attrs.get("zone", "normal")))
     locked = int(attrs.get("locked", 0))
     default_mapped = 1 if kind == "anon" and "mapped" not in attrs and "locked" not in attrs else 0

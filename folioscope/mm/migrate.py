@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .context import MM
 from .folio import Folio
 from .mlock import mlock_drain_local, mlock_folio
-from .refs import folio_get, folio_put, holders
+from .refs import folio_get, folio_holders, folio_put
 from .rmap import munlock_vma_folio
 from .swap import folio_add_lru, lru_add_drain
 
@@ -57,7 +57,8 @@ def _migrate_pages_10x(mm: MM, cpu: int, folios: list[Folio]) -> list[Folio]:
     remaining = list(folios)
     for attempt in range(1, NR_MAX_MIGRATE_PAGES_RETRY + 1):
         for folio in list(remaining):
-            with mm.call(f"unmap_and_move({folio.name}): attempt {attempt}/{NR_MAX_MIGRATE_PAGES_RETRY}"):
+            with mm.call("{func}({folio}): attempt {attempt}/{tries}", "unmap_and_move",
+                         folio.name, cpu, attempt=attempt, tries=NR_MAX_MIGRATE_PAGES_RETRY):
                 if _unmap_check_move(mm, cpu, folio, 1, attempt):
                     remaining.remove(folio)
         if not remaining:
@@ -69,8 +70,8 @@ def migrate_pages_batch(mm: MM, cpu: int, folios: list[Folio], mode: str,
                         passes: int) -> list[Folio]:
     """migrate_pages_batch(): unmap every folio, try to move each up to
     ``passes`` times, then remap what is left."""
-    with mm.call(f"migrate_pages_batch({mode}, {passes} passes: "
-                 f"{', '.join(f.name for f in folios)})"):
+    with mm.call("{func}({mode}, {passes} passes: {folios})", "migrate_pages_batch", cpu=cpu,
+                 mode=mode, passes=passes, folios=", ".join(f.name for f in folios)):
         unmapped = [migrate_folio_unmap(mm, cpu, f) for f in folios]
         unmapped = [u for u in unmapped if u is not None]
         for n in range(1, passes + 1):
@@ -101,12 +102,14 @@ def migrate_folio_unmap(mm: MM, cpu: int, folio: Folio) -> Unmapped | None:
     turns every mapping into a migration entry.  None if the folio was freed
     from under us (only the isolation reference left)."""
     if folio.refcount == 1:
-        mm.log(f"migrate_folio_unmap({folio.name}): refcount 1 — freed from under us")
+        mm.log("{func}({folio}): refcount 1 — freed from under us", "migrate_folio_unmap",
+               folio.name)
         folio.isolated_by = None
         folio_put(mm, folio)
         return None
     u = Unmapped(folio, folio.mlocked, folio.plain_maps, folio.locked_maps)
-    with mm.call(f"try_to_migrate({folio.name}): unmap {folio.mapcount} mapping(s)"):
+    with mm.call("{func}({folio}): unmap {n} mapping(s)", "try_to_migrate", folio.name, cpu,
+                 n=folio.mapcount):
         for _ in range(u.locked):
             try_to_migrate_one(mm, cpu, folio, locked=True)
         for _ in range(u.plain):
@@ -141,7 +144,8 @@ def remove_migration_pte(mm: MM, cpu: int, folio: Folio, locked: bool) -> None:
 
 def remove_migration_ptes(mm: MM, cpu: int, u: Unmapped, dst: Folio) -> None:
     """remove_migration_ptes(src, dst): restore every mapping onto ``dst``."""
-    with mm.call(f"remove_migration_ptes({u.folio.name} → {dst.name})"):
+    with mm.call("{func}({folio} → {dst})", "remove_migration_ptes", u.folio.name, cpu,
+                 dst=dst.name):
         for _ in range(u.locked):
             remove_migration_pte(mm, cpu, dst, locked=True)
         for _ in range(u.plain):
@@ -169,11 +173,15 @@ def migrate_folio_move(mm: MM, cpu: int, u: Unmapped, attempt: str,
     folio = u.folio
     need = expected_migrate_refs(folio)
     if folio.refcount != need:
-        if not quiet:
-            mm.log(f"migrate {folio.name}: refcount {folio.refcount}, need {need} "
-                   f"({_extra_holders(mm, folio)}) — {attempt} failed (-EAGAIN)")
+        if not quiet and mm.verbose:
+            mm.log("migrate {folio}: refcount {refcount}, need {need} ({extra}) — {attempt} "
+                   "failed (-EAGAIN)", "migrate_folio_move", folio.name, cpu,
+                   refcount=folio.refcount, need=need, extra=_extra_holders(mm, folio),
+                   attempt=attempt)
         return False
-    mm.log(f"migrate {folio.name}: refcount {folio.refcount} == {need} — {attempt} succeeded")
+    mm.log("migrate {folio}: refcount {refcount} == {need} — {attempt} succeeded",
+           "migrate_folio_move", folio.name, cpu, refcount=folio.refcount, need=need,
+           attempt=attempt)
     _move_to_new_folio(mm, cpu, u)
     return True
 
@@ -181,7 +189,7 @@ def migrate_folio_move(mm: MM, cpu: int, u: Unmapped, attempt: str,
 def _extra_holders(mm: MM, folio: Folio) -> str:
     """The references migration does not expect, named (batch entries, gets, ...)."""
     expected = ("page cache", "swap cache", "private", "isolated (gup)")
-    extra = [f"{label} holds {n}" for label, n in holders(mm.state)[folio.name]
+    extra = [f"{label} holds {n}" for label, n in folio_holders(mm.state, folio)
              if label not in expected]
     return ", ".join(extra) or "no holder known"
 
@@ -192,14 +200,14 @@ def _move_to_new_folio(mm: MM, cpu: int, u: Unmapped) -> None:
     mappings back; the old folio is freed."""
     src = u.folio
     dst = _alloc_migration_target(mm, src)
-    with mm.call(f"move_to_new_folio({src.name} → {dst.name})"):
+    with mm.call("{func}({folio} → {dst})", "move_to_new_folio", src.name, cpu, dst=dst.name):
         _folio_migrate_mapping(src, dst)
         _folio_migrate_flags(src, dst)
         folio_add_lru(mm, cpu, dst)
         policy = mm.variant.migrate_drain_after_move
         if (policy == "if_mapped" and u.was_mapped) or (policy == "if_mlocked" and u.was_mlocked):
             why = "PAGE_WAS_MAPPED" if policy == "if_mapped" else "PAGE_WAS_MLOCKED"
-            with mm.call(f"{why}: lru_add_drain(cpu{cpu})"):
+            with mm.call("{why}: lru_add_drain(cpu{cpu})", "lru_add_drain", cpu=cpu, why=why):
                 lru_add_drain(mm, cpu)
         if u.was_mapped:
             remove_migration_ptes(mm, cpu, u, dst)
@@ -207,7 +215,7 @@ def _move_to_new_folio(mm: MM, cpu: int, u: Unmapped) -> None:
         folio_put(mm, dst)
         src.isolated_by = None
         folio_put(mm, src)     # migrate_folio_done(): the isolation reference, the last
-    mm.state.successor[src.name] = dst.name
+    mm.set_successor(src.name, dst.name)
 
 
 def _alloc_migration_target(mm: MM, src: Folio) -> Folio:
@@ -215,12 +223,8 @@ def _alloc_migration_target(mm: MM, src: Folio) -> Folio:
     dst = Folio(src.name + "'", src.kind, src.order, "normal")
     dst.in_pagecache = dst.in_swapcache = False
     dst.refcount = dst.alloc_ref = 1
-    folios = mm.state.folios
-    # keep the new folio right after its source in display order
-    items = list(folios.items())
-    at = [name for name, _ in items].index(src.name) + 1
-    mm.state.folios = dict(items[:at] + [(dst.name, dst)] + items[at:])
-    mm.log(f"alloc_migration_target: {dst.name} allocated in ZONE_NORMAL")
+    mm.add_folio(dst)
+    mm.log("{func}: {folio} allocated in ZONE_NORMAL", "alloc_migration_target", dst.name)
     return dst
 
 

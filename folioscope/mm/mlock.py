@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from .context import MM
 from .folio import Folio
-from .lruvec import check_unlinked, lruvec_add_folio, lruvec_move_folio
-from .pagevec import must_flush
+from .lruvec import check_unlinked, lruvec_add_folio, lruvec_del_folio
+from .pagevec import folio_batch_add, folio_batch_reinit, why_processed_now
 from .refs import folio_get, folio_put
 
 
@@ -18,162 +18,189 @@ def mlock_folio(mm: MM, cpu: int, folio: Folio) -> None:
     """mlock_folio(): set PG_mlocked, queue (folio, LRU_FOLIO)."""
     already = folio.mlocked
     folio.mlocked = True
-    note = "PG_mlocked already set" if already else "PG_mlocked set"
-    _queue(mm, cpu, folio, "lru", f"mlock_folio({folio.name}): {note}")
+    _queue(mm, cpu, folio, "lru", "{func}({folio}): {note}", "mlock_folio",
+           note="PG_mlocked already set" if already else "PG_mlocked set")
 
 
 def mlock_new_folio(mm: MM, cpu: int, folio: Folio) -> None:
     """mlock_new_folio(): a new folio faulted into a VM_LOCKED vma goes here
     instead of folio_add_lru(); queue (folio, NEW_FOLIO)."""
-    from .swap import mark_insertion_hazard
-
-    mark_insertion_hazard(mm, folio)
     folio.mlocked = True
-    _queue(mm, cpu, folio, "new", f"mlock_new_folio({folio.name}): PG_mlocked set")
+    _queue(mm, cpu, folio, "new", "{func}({folio}): PG_mlocked set", "mlock_new_folio")
 
 
 def munlock_folio(mm: MM, cpu: int, folio: Folio) -> None:
     """munlock_folio(): queue a munlock entry; PG_mlocked is left to
     __munlock_folio(), which checks whether the folio is multiply mlocked."""
-    _queue(mm, cpu, folio, "munlock", f"munlock_folio({folio.name})")
+    _queue(mm, cpu, folio, "munlock", "{func}({folio})", "munlock_folio")
 
 
-def _queue(mm: MM, cpu: int, folio: Folio, tag: str, text: str) -> None:
-    entries = mm.state.cpus[cpu].batches["mlock"]
+def _queue(mm: MM, cpu: int, folio: Folio, tag: str, template: str, func: str,
+           **args: object) -> None:
+    """The producers' common tail: folio_get(), folio_batch_add() of the
+    tagged entry, and mlock_folio_batch() at once if the batch is full, the
+    folio large, or the LRU caches disabled."""
     folio_get(folio)
-    reason = must_flush(mm, entries, (folio.name, tag), folio)
-    mm.log(f"{text}: queued on cpu{cpu} mlock as {folio.name}:{tag} (refcount {folio.refcount})")
-    if reason:
-        with mm.call(f"cpu{cpu} mlock batch flushed now: {reason}"):
+    space = folio_batch_add(mm, cpu, "mlock", (folio.name, tag))
+    mm.log(template + ": queued on cpu{cpu} mlock as {folio}:{tag} (refcount {refcount})",
+           func, folio.name, cpu, "mlock", **args, tag=tag, refcount=folio.refcount)
+    why = why_processed_now(mm, space, folio, not folio.large)
+    if why:
+        with mm.call("cpu{cpu} mlock batch flushed now: {why}", "mlock_folio_batch",
+                     folio.name, cpu, "mlock", why=why):
             mlock_folio_batch(mm, cpu)
 
 
 def mlock_folio_batch(mm: MM, cpu: int) -> None:
     """mlock_folio_batch(): process every entry in order, then release_pages()."""
-    entries = mm.state.cpus[cpu].batches["mlock"]
+    entries = mm.batch(cpu, "mlock")
     process = {"lru": __mlock_folio, "new": __mlock_new_folio, "munlock": __munlock_folio}
     for name, tag in entries:
-        process[tag](mm, mm.state.folios[name])
-    mm.state.cpus[cpu].batches["mlock"] = []
+        process[tag](mm, mm.page(name))
+    folio_batch_reinit(mm, cpu, "mlock")
     for name, _ in entries:
-        folio_put(mm, mm.state.folios[name])
+        folio_put(mm, mm.page(name))
 
 
 def mlock_drain_local(mm: MM, cpu: int) -> None:
     """mlock_drain_local() (mlock_page_drain_local() in v5.18): flush this
     CPU's mlock batch if it holds anything."""
-    if mm.state.cpus[cpu].batches["mlock"]:
-        with mm.call(f"mlock_drain_local(cpu{cpu})"):
+    if mm.batch(cpu, "mlock"):
+        with mm.call("{func}(cpu{cpu})", "mlock_drain_local", cpu=cpu, batch="mlock"):
             mlock_folio_batch(mm, cpu)
 
 
 def __mlock_folio(mm: MM, folio: Folio) -> None:
-    """__mlock_folio(): nothing can be done while the folio is off the LRU."""
+    """__mlock_folio(): "There is nothing more we can do while it's off LRU"."""
     f = folio.name
     if not folio.lru:
-        mm.log(f"__mlock_folio({f}): PG_lru clear — nothing done (mlock missed: \"too late\")")
+        mm.log("{func}({folio}): PG_lru clear — nothing done (mlock missed: \"too late\")",
+               "__mlock_folio", f)
         return
-    state = mm.state
     if folio.evictable():
+        # "quite possible: PG_mlocked must have got cleared already by another CPU"
         if folio.unevictable:
+            lruvec_del_folio(mm, folio)
             folio.unevictable = False
-            lruvec_move_folio(state, folio)
-            mm.log(f"__mlock_folio({f}): evictable again (PG_mlocked cleared meanwhile): "
-                   f"rescued to {folio.list}")
+            lruvec_add_folio(mm, folio)
+            mm.log("{func}({folio}): evictable again (PG_mlocked cleared meanwhile): "
+                   "rescued to {list}", "__mlock_folio", f, list=folio.list)
         else:
-            mm.log(f"__mlock_folio({f}): evictable (PG_mlocked cleared meanwhile): nothing to do")
+            mm.log("{func}({folio}): evictable (PG_mlocked cleared meanwhile): nothing to do",
+                   "__mlock_folio", f)
     elif folio.unevictable:
         if folio.mlocked:
             folio.mlock_count += 1
-        mm.log(f"__mlock_folio({f}): already unevictable: mlock_count {folio.mlock_count}")
+        mm.log("{func}({folio}): already unevictable: mlock_count {count}", "__mlock_folio", f,
+               count=folio.mlock_count)
     else:
+        lruvec_del_folio(mm, folio)
         folio.active = False
         folio.unevictable = True
-        lruvec_move_folio(state, folio)
+        lruvec_add_folio(mm, folio)
         folio.mlock_count = int(folio.mlocked)
-        mm.log(f"__mlock_folio({f}): moved to unevictable, mlock_count {folio.mlock_count}")
+        mm.log("{func}({folio}): moved to unevictable, mlock_count {count}", "__mlock_folio",
+               f, count=folio.mlock_count)
 
 
 def __mlock_new_folio(mm: MM, folio: Folio) -> None:
     """__mlock_new_folio(): put a never-on-LRU folio on its list."""
-    f = folio.name
     check_unlinked(mm, "__mlock_new_folio", folio)
     if not folio.evictable():
         folio.unevictable = True
-    lruvec_add_folio(mm.state, folio)
+    lruvec_add_folio(mm, folio)
     if folio.unevictable:
         folio.mlock_count = int(folio.mlocked)
     folio.lru = True
-    mm.log(f"__mlock_new_folio({f}): added to {folio.list}"
-           + (f", mlock_count {folio.mlock_count}" if folio.unevictable else ""))
+    mm.log("{func}({folio}): added to {list}{count}", "__mlock_new_folio", folio.name,
+           list=folio.list,
+           count=f", mlock_count {folio.mlock_count}" if folio.unevictable else "")
 
 
 def __munlock_folio(mm: MM, folio: Folio) -> None:
-    """__munlock_folio(): with PG_lru clear, PG_mlocked is cleared whatever
-    the mlock_count ("too soon")."""
+    """__munlock_folio(): only a folio it can take off the LRU (PG_lru
+    test-and-cleared) has its mlock_count decremented; without PG_lru,
+    PG_mlocked is cleared whatever the count ("too soon")."""
     f = folio.name
     isolated = folio.lru
     if isolated:
         folio.lru = False
         if folio.unevictable:
+            # "Then mlock_count is maintained, but might undercount"
             if folio.mlock_count:
                 folio.mlock_count -= 1
             if folio.mlock_count:
                 folio.lru = True
-                mm.log(f"__munlock_folio({f}): mlock_count {folio.mlock_count}: still mlocked")
+                mm.log("{func}({folio}): mlock_count {count}: still mlocked", "__munlock_folio",
+                       f, count=folio.mlock_count)
                 return
+        # else "assume that was the last mlock: reclaim will fix it if not"
     was_mlocked = folio.mlocked
     folio.mlocked = False
-    why = "PG_lru clear: " if not isolated else ""
-    mm.log(f"__munlock_folio({f}): {why}"
-           + ("PG_mlocked cleared" if was_mlocked else "PG_mlocked was already clear"))
+    mm.log("{func}({folio}): {why}{what}", "__munlock_folio", f,
+           why="PG_lru clear: " if not isolated else "",
+           what="PG_mlocked cleared" if was_mlocked else "PG_mlocked was already clear")
+    # "folio_evictable() has to be checked *after* clearing Mlocked": it reads
+    # PG_mlocked, so before the clear every mlocked folio would look unevictable.
     if isolated and folio.unevictable and folio.evictable():
+        lruvec_del_folio(mm, folio)
         folio.unevictable = False
-        lruvec_move_folio(mm.state, folio)
-        mm.log(f"__munlock_folio({f}): evictable: moved to {folio.list}")
+        lruvec_add_folio(mm, folio)
+        mm.log("{func}({folio}): evictable: moved to {list}", "__munlock_folio", f,
+               list=folio.list)
     if isolated:
         folio.lru = True
 
 
 def sys_mlock(mm: MM, cpu: int, folios: list[Folio]) -> None:
     """mlock(2) over a vma mapping the folios: mlock_fixup() sets VM_LOCKED,
-    then mlock_vma_pages_range(): lru_add_drain(); mlock_pte_range() calls
-    mlock_folio() per present folio; lru_add_drain()."""
-    _mlock_vma_pages_range(mm, cpu, folios, lock=True)
+    then mlock_vma_pages_range()."""
+    mlock_vma_pages_range(mm, cpu, folios, lock=True)
 
 
 def sys_munlock(mm: MM, cpu: int, folios: list[Folio]) -> None:
-    """munlock(2): the same walk with munlock_folio()."""
-    _mlock_vma_pages_range(mm, cpu, folios, lock=False)
+    """munlock(2): the same walk with VM_LOCKED cleared."""
+    mlock_vma_pages_range(mm, cpu, folios, lock=False)
 
 
-def _mlock_vma_pages_range(mm: MM, cpu: int, folios: list[Folio], lock: bool) -> None:
-    from .swap import lru_add_drain  # mm/swap.c drains the mlock batch too
+def mlock_vma_pages_range(mm: MM, cpu: int, folios: list[Folio], lock: bool) -> None:
+    """mlock_vma_pages_range(): lru_add_drain(), walk the page tables with
+    mlock_pte_range(), lru_add_drain()."""
+    # mm/mlock.c calls mm/swap.c's lru_add_drain(), and swap.c this module's
+    # mlock_drain_local(): the kernel's own cycle, broken here at run time.
+    from .swap import lru_add_drain
 
-    with mm.call(f"mlock_vma_pages_range(cpu{cpu}, {'VM_LOCKED' if lock else 'unlocked'})"):
+    with mm.call("{func}(cpu{cpu}, {flags})", "mlock_vma_pages_range", cpu=cpu,
+                 flags="VM_LOCKED" if lock else "unlocked"):
         lru_add_drain(mm, cpu)
         for folio in folios:
-            _fixup_one(mm, cpu, folio, lock)
+            mlock_pte_range(mm, cpu, folio, lock)
         lru_add_drain(mm, cpu)
 
 
-def _fixup_one(mm: MM, cpu: int, folio: Folio, lock: bool) -> None:
-    """One folio of mlock_pte_range(): its mapping changes vma flags, then
-    mlock_folio()/munlock_folio().  A PTE-mapped large folio is skipped, as
-    v5.18 did (v6.7+ handles one fully mapped in the range: not modelled)."""
+def mlock_pte_range(mm: MM, cpu: int, folio: Folio, lock: bool) -> None:
+    """mlock_pte_range() reaching one folio: the vma's new flags (which
+    mlock_fixup() set; the model has no vmas, so one mapping of the folio
+    changes kind here), then mlock_folio() or munlock_folio().  A PTE-mapped
+    large folio is skipped, as v5.18 did (v6.7+ handles one fully mapped in
+    the range: not modelled)."""
+    f = folio.name
     if folio.large:
-        mm.log(f"mlock_pte_range: {folio.name} is a PTE-mapped large folio — skipped")
+        mm.log("mlock_pte_range: {folio} is a PTE-mapped large folio — skipped",
+               "mlock_pte_range", f)
         return
     if lock:
         if not folio.plain_maps:
-            mm.log(f"mlock_pte_range: {folio.name} has no mapping in an unlocked vma: skipped")
+            mm.log("mlock_pte_range: {folio} has no mapping in an unlocked vma: skipped",
+                   "mlock_pte_range", f)
             return
         folio.plain_maps -= 1
         folio.locked_maps += 1
         mlock_folio(mm, cpu, folio)
     else:
         if not folio.locked_maps:
-            mm.log(f"mlock_pte_range: {folio.name} has no mapping in a VM_LOCKED vma: skipped")
+            mm.log("mlock_pte_range: {folio} has no mapping in a VM_LOCKED vma: skipped",
+                   "mlock_pte_range", f)
             return
         folio.locked_maps -= 1
         folio.plain_maps += 1

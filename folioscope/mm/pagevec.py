@@ -1,5 +1,5 @@
-"""struct folio_batch: include/linux/pagevec.h, shared by mm/swap.c and mm/mlock.c
-(kernel-model.md §3.1)."""
+"""struct folio_batch: include/linux/pagevec.h, shared by mm/swap.c and
+mm/mlock.c.  A batch is a tuple in the state, replaced on every change."""
 
 from __future__ import annotations
 
@@ -7,11 +7,23 @@ from .context import MM
 from .folio import Folio
 
 
-def folio_batch_add(mm: MM, entries: list, entry: object) -> bool:
-    """folio_batch_add(): store the entry; True when no space is left, so the
-    entry that fills the batch triggers the flush and is processed with it."""
-    entries.append(entry)
-    return len(entries) >= mm.variant.batch_size
+def folio_batch_add(mm: MM, cpu: int, batch: str, entry: object) -> int:
+    """folio_batch_add(): store the entry; returns the number of slots still
+    available, so 0 means the batch is full and must be processed now, the
+    entry that filled it included."""
+    batches = mm.batches(cpu)
+    entries = batches[batch] + (entry,)
+    batches[batch] = entries
+    return max(mm.variant.batch_size - len(entries), 0)
+
+
+def folio_batch_reinit(mm: MM, cpu: int, batch: str) -> tuple:
+    """Take every entry out of a batch (folio_batch_reinit() after the loop
+    that processed them); returns the entries, oldest first."""
+    batches = mm.batches(cpu)
+    entries = batches[batch]
+    batches[batch] = ()
+    return entries
 
 
 def lru_cache_disabled(mm: MM) -> bool:
@@ -19,13 +31,15 @@ def lru_cache_disabled(mm: MM) -> bool:
     return mm.state.lru_disable_count > 0
 
 
-def must_flush(mm: MM, entries: list, entry: object, folio: Folio) -> str | None:
-    """Add ``entry`` and say why the batch must be flushed now, if it must:
-    full, a large folio (folio_test_large / !folio_may_be_lru_cached), or the
-    LRU caches disabled."""
-    if folio_batch_add(mm, entries, entry):
-        return f"batch full ({len(entries)} entries)"
-    if folio.large:
+def why_processed_now(mm: MM, space: int, folio: Folio, cached: bool) -> str | None:
+    """Why a producer processes its batch at once instead of leaving the entry
+    there: the kernel's ``!folio_batch_add() || <not cacheable> ||
+    lru_cache_disabled()`` test, in words (None: the entry waits).
+    ``cached`` is the producer's own test: folio_may_be_lru_cached() in
+    mm/swap.c, !folio_test_large() in mm/mlock.c."""
+    if not space:
+        return f"batch full ({mm.variant.batch_size} entries)"
+    if not cached:
         return f"{folio.name} is large: never left in a batch"
     if lru_cache_disabled(mm):
         return "lru_cache_disabled()"

@@ -27,12 +27,12 @@ def folio_put(mm: MM, folio: Folio, n: int = 1) -> None:
 def __folio_put(mm: MM, folio: Folio) -> None:
     """__folio_put(): page_cache_release() takes it off its LRU list, then it is freed."""
     if folio.list is not None:
-        lruvec_del_folio(mm.state, folio)
+        lruvec_del_folio(mm, folio)
     folio.lru = False
     folio.active = folio.unevictable = folio.mlocked = False
     folio.mlock_count = 0
     folio.freed = True
-    mm.log(f"__folio_put({folio.name}): last reference gone, folio freed")
+    mm.log("{func}({folio}): last reference gone, folio freed", "__folio_put", folio.name)
 
 
 def holders(state: State) -> dict[str, list[tuple[str, int]]]:
@@ -45,7 +45,12 @@ def holders(state: State) -> dict[str, list[tuple[str, int]]]:
     return {name: own_holders(f) + refs.get(name, []) for name, f in state.folios.items()}
 
 
-def batch_refs(state: State) -> dict[str, list[tuple[str, int]]]:
+def folio_holders(state: State, folio: Folio) -> list[tuple[str, int]]:
+    """Who holds one folio's references (scans every batch once)."""
+    return own_holders(folio) + batch_refs(state, folio.name).get(folio.name, [])
+
+
+def batch_refs(state: State, only: str | None = None) -> dict[str, list[tuple[str, int]]]:
     """Folio name -> [(``cpuN batch``, entries)], in CPU and batch order."""
     refs: dict[str, dict[str, int]] = {}
     for cpu in state.cpus:
@@ -56,6 +61,8 @@ def batch_refs(state: State) -> dict[str, list[tuple[str, int]]]:
                     label = f"cpu{cpu.cpu} mlock ({tag})"
                 else:
                     name, label = entry, f"cpu{cpu.cpu} {batch}"
+                if only is not None and name != only:
+                    continue
                 slot = refs.setdefault(name, {})
                 slot[label] = slot.get(label, 0) + 1
     return {name: list(slot.items()) for name, slot in refs.items()}

@@ -18,11 +18,12 @@ def map_folio(mm: MM, cpu: int, folio: Folio, locked: bool) -> None:
         folio.locked_maps += 1
     else:
         folio.plain_maps += 1
-    vma = "a VM_LOCKED vma" if locked else "a vma"
-    mm.log(f"folio_add_rmap_pte({folio.name}): mapped in {vma}, mapcount {folio.mapcount}")
+    mm.log("{func}({folio}): mapped in {vma}, mapcount {mapcount}", "folio_add_rmap_pte",
+           folio.name, vma="a VM_LOCKED vma" if locked else "a vma", mapcount=folio.mapcount)
     if locked:
         if folio.large:
-            mm.log(f"mlock_vma_folio({folio.name}): large folio — left to reclaim")
+            mm.log("{func}({folio}): large folio — left to reclaim", "mlock_vma_folio",
+                   folio.name)
         else:
             mlock_folio(mm, cpu, folio)
 
@@ -39,7 +40,8 @@ def unmap_folio(mm: MM, cpu: int, folio: Folio, locked: bool) -> None:
         folio.locked_maps -= 1
     else:
         folio.plain_maps -= 1
-    mm.log(f"folio_remove_rmap_pte({folio.name}): mapcount {folio.mapcount}")
+    mm.log("{func}({folio}): mapcount {mapcount}", "folio_remove_rmap_pte", folio.name,
+           mapcount=folio.mapcount)
     if locked:
         munlock_vma_folio(mm, cpu, folio)
     folio_put(mm, folio)
@@ -49,6 +51,7 @@ def munlock_vma_folio(mm: MM, cpu: int, folio: Folio) -> None:
     """munlock_vma_folio() for a VM_LOCKED vma; v5.18's munlock_vma_page()
     skipped a PTE-mapped large folio."""
     if folio.large and not mm.variant.munlock_large_at_unmap:
-        mm.log(f"munlock_vma_page({folio.name}): PTE-mapped large folio — skipped")
+        mm.log("{func}({folio}): PTE-mapped large folio — skipped", "munlock_vma_page",
+               folio.name)
         return
     munlock_folio(mm, cpu, folio)

@@ -15,14 +15,15 @@ def folio_isolate_lru(mm: MM, folio: Folio, isolator: str) -> bool:
     mlock_count in lru.prev, which lruvec_del_folio() leaves alone)."""
     f = folio.name
     if not folio.lru:
-        mm.log(f"folio_isolate_lru({f}): PG_lru clear — not isolated")
+        mm.log("{func}({folio}): PG_lru clear — not isolated", "folio_isolate_lru", f)
         return False
     folio.lru = False
     folio_get(folio)
     was_on = folio.list
-    lruvec_del_folio(mm.state, folio)
+    lruvec_del_folio(mm, folio)
     folio.isolated_by = isolator
-    mm.log(f"folio_isolate_lru({f}): taken off {was_on} (refcount {folio.refcount})")
+    mm.log("{func}({folio}): taken off {list} (refcount {refcount})", "folio_isolate_lru", f,
+           list=was_on, refcount=folio.refcount)
     return True
 
 
@@ -33,7 +34,7 @@ def folio_putback_lru(mm: MM, cpu: int, folio: Folio) -> None:
         raise mm.bug(f"folio_putback_lru({folio.name}): not isolated "
                      "(its folio_put would drop a reference nobody took)")
     check_folio_add_lru(mm, folio)
-    with mm.call(f"folio_putback_lru({folio.name})"):
+    with mm.call("{func}({folio})", "folio_putback_lru", folio.name, cpu):
         folio.isolated_by = None
         folio_add_lru(mm, cpu, folio)
         folio_put(mm, folio)

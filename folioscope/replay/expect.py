@@ -15,6 +15,7 @@ from ..dsl.ast import (
     ExpectStat,
 )
 from ..mm.folio import FLAG_ORDER
+from ..mm.state import DrainWorkLog
 from ..mm.variants import base_name
 from .trace import ExpectOutcome, FlatState, holders_text
 
@@ -142,6 +143,6 @@ def _stat(check: ExpectStat, state: FlatState) -> tuple[bool, str, str]:
 
 
 def _stat_text(value: object) -> str:
-    if isinstance(value, tuple):
+    if isinstance(value, (tuple, DrainWorkLog)):
         return "[" + ", ".join("[" + ", ".join(f"cpu{c}" for c in call) + "]" for call in value) + "]"
     return str(value)

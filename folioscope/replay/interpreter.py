@@ -3,7 +3,6 @@ records a trace (one step per operation, expectations attached)."""
 
 from __future__ import annotations
 
-import sys
 from typing import Iterator
 
 from ..dsl.ast import Expect, Op, Repeat, Scenario, Statement
@@ -30,6 +29,7 @@ def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = F
     flattener = Flattener()
     trace.start(flattener.full(machine.state), _initial_step(scenario))
     last_result: str | None = None
+    seen: dict = {}   # a loop repeats its events: keep one copy of each
     for stmt in _statements(scenario.body):
         if isinstance(stmt, Expect):
             if applies(stmt, name):
@@ -37,13 +37,12 @@ def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = F
             continue
         for folios in _calls(stmt):
             outcome = machine.apply(stmt.name, stmt.cpu, folios, stmt.flags, stmt.batch)
-            changes = tuple(Change(*c) for c in flattener.update(machine.state))
+            changes = tuple(Change(*c) for c in flattener.update(machine.state, machine.last))
             trace.append(Step(
                 index=len(trace), line=stmt.pos.line, column=stmt.pos.column, cpu=stmt.cpu,
                 op=stmt.name, args=folios + stmt.flags + ((stmt.batch,) if stmt.batch else ()),
                 text=statement_text(stmt, folios), result=outcome.result, detail=outcome.detail,
-                # a loop repeats its events word for word: keep one copy of each
-                events=tuple(sys.intern(e) for e in outcome.events), changes=changes))
+                events=tuple(seen.setdefault(e, e) for e in outcome.events), changes=changes))
             last_result = outcome.result
     return trace
 

@@ -21,6 +21,8 @@ import bisect
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator
 
+from ..mm.events import Event
+
 CHECKPOINT_EVERY = 256
 
 FlatState = dict[str, object]
@@ -59,9 +61,9 @@ class Step:
     text: str
     result: str
     detail: str
-    events: tuple[str, ...]
+    events: tuple[Event, ...]
     changes: tuple[Change, ...]
-    expects: tuple[ExpectOutcome, ...] = ()
+    expects: list[ExpectOutcome] = field(default_factory=list)
 
     @property
     def headline(self) -> str:
@@ -101,9 +103,9 @@ class Trace:
             self._checkpoint_index.append(step.index)
 
     def add_expects(self, outcomes: Iterable[ExpectOutcome]) -> None:
-        """Attach evaluated expectations to the most recent step."""
-        last = self.steps[-1]
-        self.steps[-1] = replace(last, expects=last.expects + tuple(outcomes))
+        """Attach evaluated expectations to the most recent step (in place:
+        a step may carry thousands, and each must cost the same)."""
+        self.steps[-1].expects.extend(outcomes)
 
     # --- reading ----------------------------------------------------------
 

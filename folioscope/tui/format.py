@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..mm.state import DrainWorkLog
 from rich.text import Text
 
 NARROW_BELOW = 100
@@ -35,6 +36,8 @@ def plain(value: object) -> str:
         return "-"
     if isinstance(value, bool):
         return str(value).lower()
+    if isinstance(value, DrainWorkLog):
+        value = tuple(value)
     if isinstance(value, tuple):
         return "[" + ", ".join(plain(v) for v in value) + "]"
     return str(value)

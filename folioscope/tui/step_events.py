@@ -17,6 +17,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..mm.events import INDENT, Event
 from ..views.text import change_lines
 from .format import result_style
 from .frames import Frame
@@ -123,13 +124,13 @@ def event_items(frame: Frame) -> list[Item]:
     return out
 
 
-def event_line(event: str) -> Item:
+def event_line(event: Event) -> Item:
     """One event: the kernel function in cyan, failures in red."""
-    body = event.lstrip(" ")
+    body = event.text
     text = Text(body)
     match = _CALL.match(body)
     if match:
         text.stylize("cyan", match.start(1), match.end(1))
     for bad in _BAD.finditer(body):
         text.stylize("red", bad.start(), bad.end())
-    return len(event) - len(body), text
+    return len(INDENT) * event.depth, text

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 
+from ..mm.events import Event
+from ..mm.state import EMPTY_WORK_LOG, DrainWorkLog
 from ..replay.trace import Change, ExpectOutcome, Step, Trace
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+"""Version 1 wrote events as indented strings and drain_all_work whole."""
+
+WORK_LOG_KEY = "stats.drain_all_work"
 
 
 class TraceFormatError(ValueError):
@@ -29,17 +35,36 @@ def dump(trace: Trace) -> str:
         "verdict": {"expectations": sum(1 for _ in trace.expectations()),
                     "failed": len(trace.failed)},
     }
-    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    return json.dumps(doc, indent=1, ensure_ascii=False, default=_plain) + "\n"
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, DrainWorkLog):
+        return [list(call) for call in value]
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _step(step: Step) -> dict:
     return {
         "index": step.index, "line": step.line, "column": step.column, "cpu": step.cpu,
         "op": step.op, "args": list(step.args), "text": step.text,
-        "result": step.result, "detail": step.detail, "events": list(step.events),
-        "changes": [{"key": c.key, "old": c.old, "new": c.new} for c in step.changes],
+        "result": step.result, "detail": step.detail,
+        "events": [_event(e) for e in step.events],
+        "changes": [_change(c) for c in step.changes],
         "expects": [_expect(o) for o in step.expects],
     }
+
+
+def _event(e: Event) -> dict:
+    return {"depth": e.depth, "func": e.func, "folio": e.folio, "cpu": e.cpu,
+            "batch": e.batch, "text": e.text}
+
+
+def _change(c: Change) -> dict:
+    if isinstance(c.new, DrainWorkLog) and isinstance(c.old, DrainWorkLog):
+        # the log only grows: write the calls added, not the whole history
+        return {"key": c.key, "appended": [list(call) for call in c.new.since(c.old)]}
+    return {"key": c.key, "old": c.old, "new": c.new}
 
 
 def _expect(o: ExpectOutcome) -> dict:
@@ -52,29 +77,56 @@ def load(text: str) -> Trace:
         doc = json.loads(text)
     except json.JSONDecodeError as err:
         raise TraceFormatError(f"not a JSON trace: {err}") from None
-    if not isinstance(doc, dict) or doc.get("schema_version") != SCHEMA_VERSION:
-        found = doc.get("schema_version") if isinstance(doc, dict) else None
+    found = doc.get("schema_version") if isinstance(doc, dict) else None
+    if type(found) is not int or found not in READABLE_VERSIONS:
         raise TraceFormatError(f"unsupported trace schema_version {found!r} "
-                               f"(this folioscope reads {SCHEMA_VERSION})")
+                               f"(this folioscope reads {', '.join(map(str, READABLE_VERSIONS))})")
     try:
-        return _rebuild(doc)
+        return _rebuild(doc, found)
     except (KeyError, TypeError, ValueError) as err:
         raise TraceFormatError(f"malformed trace: {err!r}") from None
 
 
-def _rebuild(doc: dict) -> Trace:
+def _rebuild(doc: dict, version: int) -> Trace:
     trace = Trace(doc["path"], doc["source"], doc["title"], doc["variant"], int(doc["cpus"]))
     initial = {k: _frozen(v) for k, v in doc["initial"].items()}
+    log = _work_log(EMPTY_WORK_LOG, initial.get(WORK_LOG_KEY, ()))
+    initial[WORK_LOG_KEY] = log
     step0 = Step(0, 1, 1, None, "declare", (), "initial state", "ok", "", (), (),
-                 tuple(_outcome(o) for o in doc.get("initial_expects", [])))
+                 [_outcome(o) for o in doc.get("initial_expects", [])])
     trace.start(initial, step0)
+    read_event = Event.from_line if version == 1 else _read_event
     for s in doc["steps"]:
+        changes = []
+        for c in s["changes"]:
+            change, log = _read_change(c, log)
+            changes.append(change)
         trace.append(Step(
             int(s["index"]), int(s["line"]), int(s["column"]), s["cpu"], s["op"],
-            tuple(s["args"]), s["text"], s["result"], s["detail"], tuple(s["events"]),
-            tuple(Change(c["key"], _frozen(c["old"]), _frozen(c["new"])) for c in s["changes"]),
-            tuple(_outcome(o) for o in s["expects"])))
+            tuple(s["args"]), s["text"], s["result"], s["detail"],
+            tuple(read_event(e) for e in s["events"]), tuple(changes),
+            [_outcome(o) for o in s["expects"]]))
     return trace
+
+
+def _read_event(e: dict) -> Event:
+    return Event.plain(int(e["depth"]), e["text"], e["func"], e["folio"], e["cpu"], e["batch"])
+
+
+def _read_change(c: dict, log: DrainWorkLog) -> tuple[Change, DrainWorkLog]:
+    """A change as the trace keeps it; the drain_all work log is rebuilt
+    call by call, whether written whole (version 1) or as what was added."""
+    if c["key"] != WORK_LOG_KEY:
+        return Change(c["key"], _frozen(c["old"]), _frozen(c["new"])), log
+    calls = c["appended"] if "appended" in c else c["new"][len(log):]
+    new = _work_log(log, _frozen(calls))
+    return Change(c["key"], log, new), new
+
+
+def _work_log(log: DrainWorkLog, calls: object) -> DrainWorkLog:
+    for call in calls:  # type: ignore[attr-defined]
+        log = log.append(tuple(int(cpu) for cpu in call))
+    return log
 
 
 def _outcome(o: dict) -> ExpectOutcome:

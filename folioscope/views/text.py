@@ -6,6 +6,7 @@ and only what changed.  Then the final state and the expectations.
 
 from __future__ import annotations
 
+from ..mm.state import DrainWorkLog
 from ..mm.variants import find_variant
 from ..replay.trace import Change, ExpectOutcome, FlatState, Step, Trace, holders_text
 
@@ -46,7 +47,7 @@ def _step(trace: Trace, step: Step) -> list[str]:
     lines = [f"step {step.index}  {where}  {step.text} → {step.result}"]
     if step.detail:
         lines.append(INDENT + f"{step.result}: {step.detail}")
-    lines += [INDENT + e for e in step.events]
+    lines += [INDENT + e.line() for e in step.events]
     changed = change_lines(step.changes)
     if changed:
         lines.append(INDENT + "changed:")
@@ -113,6 +114,8 @@ def _value(value: object) -> str:
         return "-"
     if isinstance(value, bool):
         return str(value).lower()
+    if isinstance(value, DrainWorkLog):
+        value = tuple(value)
     if isinstance(value, tuple):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     return str(value)

@@ -152,4 +152,4 @@ def assert_bug_leaves_state(m: Machine, text: str) -> Outcome:
 
 def count_events(outcome: Outcome, prefix: str) -> int:
     """How many logged kernel calls start with ``prefix``."""
-    return sum(1 for e in outcome.events if e.strip().startswith(prefix))
+    return sum(1 for e in outcome.events if e.text.startswith(prefix))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from folioscope.mm.events import Event
 from folioscope.replay.trace import Change, ExpectOutcome, Step, Trace
 from folioscope.views.json_trace import load
 
@@ -105,7 +106,7 @@ def two_folio_trace(length: int = 6) -> Trace:
         refs[name] += 1
         key = f"folio.{name}.refcount"
         trace.append(Step(k, k + 2, 1, 0, "get", (name,), f"cpu0 get {name}",
-                          "ENOMEM" if k == 4 else "ok", "", (f"folio_get({name})",),
+                          "ENOMEM" if k == 4 else "ok", "", (Event.plain(0, f"folio_get({name})"),),
                           (Change(key, refs[name] - 1, refs[name]),)))
         if k == 2:
             trace.add_expects([ExpectOutcome(99, "expect A.refcount == 7", False, "7", "3")])
