@@ -11,6 +11,11 @@ from typing import Iterator
 from .trace import Trace
 
 
+HEAD_START = 0.3
+"""Seconds a build runs before the replayer shows it: most scenarios are
+whole by then, so an error in them is reported before the UI starts."""
+
+
 class CannotRecompute(Exception):
     """A saved trace cannot be re-run under another variant or reloaded."""
 
@@ -72,15 +77,17 @@ class ScenarioSource:
 
     recomputable = True
 
-    def start(self, variant: str | None = None) -> TraceBuild:
-        """Parse and declare (ScenarioError if the file is wrong now); the
-        operations run as the build advances."""
+    def start(self, variant: str | None = None, head_start: float = HEAD_START) -> TraceBuild:
+        """Parse, declare and run for ``head_start`` seconds (ScenarioError if
+        the file is wrong now); the rest runs as the build advances."""
         from ..dsl import parse_file
         from .interpreter import planned_steps, run_stepwise
 
         scenario = parse_file(self.path)
-        return TraceBuild.start(run_stepwise(scenario, variant or self.variant),
-                                planned_steps(scenario.body))
+        build = TraceBuild.start(run_stepwise(scenario, variant or self.variant),
+                                 planned_steps(scenario))
+        build.advance(head_start)  # a small file is whole, and its errors raised, by now
+        return build
 
     def build(self, variant: str | None = None) -> Trace:
         """Parse and run; raises ScenarioError if the file is wrong now."""

@@ -154,6 +154,8 @@ def run_line(frame: Frame, playing: bool, speed: float, progress: Progress | Non
         top.append(printable(trace.title), style="bold")
         top.append("  ")
     top.append(printable(trace.path.rsplit("/", 1)[-1]), style="dim")
+    if getattr(trace, "note", ""):
+        top.append(f"  ({printable(trace.note)})", style="dim")
     return top
 
 
