@@ -35,7 +35,7 @@ from .batches import BatchesBox, CpuBatches, parse_cpus
 from .dialogs import CpuScreen, GotoScreen, HelpScreen, VariantScreen
 from .error_panel import ErrorPanel, error_message
 from .folios import FolioTable
-from .format import NARROW_BELOW, printable
+from .format import NARROW_BELOW, escape_lines, printable
 from .frames import Frame, TraceIndex, after, before
 from .header import DEFAULT_SPEED, Progress, ReplayHeader
 from .history import JumpHistory
@@ -490,7 +490,7 @@ class ReplayApp(App[int]):
             title = f"{what} failed — still showing the previous trace"
         else:
             title = f"the run stopped after step {self.trace.last}"
-        self.query_one(ErrorPanel).show(printable(error_message(error), keep_newlines=True), title)
+        self.query_one(ErrorPanel).show(escape_lines(error_message(error)), title)
         self.clear_notifications()
         self.bell()
 

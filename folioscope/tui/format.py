@@ -3,11 +3,12 @@ current step changed highlighted, flags in a compact form, results."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
-from ..mm.state import DrainWorkLog
 from rich.text import Text
+
+from ..mm.state import DrainWorkLog
+from ..views.escape import escape, escape_lines
 
 NARROW_BELOW = 100
 """Below this many columns the screen is narrow: no borders, holders on one
@@ -31,22 +32,10 @@ FLAG_SHORT = {
 """Compact flag names for the folio table (the help screen has the legend)."""
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\x1b": "\\x1b"}
-
-
-def _escaped(match: re.Match) -> str:
-    char = match.group()
-    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
-
-
-def printable(text: str, keep_newlines: bool = False) -> str:
-    """``text`` from a file with its control characters written out
-    (``\\x1b``, ``\\n``): nothing a scenario or a saved trace contains can
-    move the cursor, recolour or retitle the terminal, or break a line."""
-    if keep_newlines:
-        return "\n".join(printable(line) for line in text.split("\n"))
-    return _CONTROL.sub(_escaped, text) if _CONTROL.search(text) else text
+printable = escape
+"""A string from a file with its control characters written out (``\\x1b``,
+``\\n``): nothing a scenario or a saved trace holds can move the cursor,
+recolour or retitle the terminal, or break a line (``views.escape``)."""
 
 
 def plain(value: object) -> str:

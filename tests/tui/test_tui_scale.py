@@ -117,7 +117,7 @@ def test_a_100k_step_run_shows_its_first_frame_while_the_rest_builds(tmp_path, s
     async def body():
         source = ScenarioSource(long_run(tmp_path))
         build = source.start()
-        assert build.trace.last == 0 and build.planned == 100_002
+        assert build.trace.last < 100_002 == build.planned  # a 0.3 s head start, not the whole run
         app = ReplayApp(source, build, 0)
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
