@@ -203,13 +203,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .replay import run_scenario
     from .views import compare
 
-    names = VARIANT_NAMES
+    names: tuple[str, ...] = VARIANT_NAMES
     if args.kernel:
-        names = tuple(_check_variant(n.strip()) for n in args.kernel.split(",") if n.strip())
+        names = tuple(str(_check_variant(n.strip())) for n in args.kernel.split(",") if n.strip())
         if not names:
             raise UsageError("--kernel needs at least one variant")
     scenario = _scenario(args.file)
-    runs = []
+    runs: list[compare.Run] = []
     with _progress(scenario, len(names), f"compare {names[0]}") as bar:
         for i, name in enumerate(names):
             trace = run_scenario(scenario, name, progress=bar)
