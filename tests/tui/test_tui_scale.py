@@ -151,3 +151,18 @@ def test_a_100k_step_run_finishes_building_in_the_background(tmp_path):
             await settle(pilot)
             assert "✓ 1 expectation held" in header_text(app)
     run(body())
+
+
+def test_a_view_of_a_build_is_not_changed_by_later_steps(tmp_path):
+    source = ScenarioSource(long_run(tmp_path, repeats=2_000))
+    build = source.start(head_start=0)
+    build.advance(0.01)
+    view = build.view()
+    last, final = view.last, view.final_state()
+    states = [view.state_at(k) for k in range(0, last + 1, max(1, last // 7))]
+    while not build.advance(1):
+        pass
+    assert build.trace.last == 4_002 and view.last == last
+    assert view.final_state() == final
+    assert states == [view.state_at(k) for k in range(0, last + 1, max(1, last // 7))]
+    assert [build.trace.state_at(k) for k in range(0, last + 1, max(1, last // 7))] == states
