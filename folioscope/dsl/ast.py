@@ -12,12 +12,13 @@ has thread blocks as well::
     Scenario
       decls       [FolioDecl]                    folio F file
       body        [Op | Repeat | Expect]         the prologue: top-level statements, run first, once
+                                                 (and the expect verdict lines, which it does not run)
       threads     [Thread(cpu, body, pos)]       cpu0 { deactivate_file F }, ascending CPUs
       env         [May(kind, batch, cpus)]       may drain cpu0 cpu1
       condition   Condition(kind, expr) | None   exists F.list == active_file and cpu0.result == ok
       filter      Filter(expr) | None            filter F has lru
       locations   Locations(items) | None        locations F.pos F.refcount
-      verdicts    [Expect(ExpectVerdict)]        expect verdict == Sometimes @ v6.17
+      verdicts    [Expect(ExpectVerdict)]        expect verdict == Sometimes @ v6.17 (those of body)
 
 An expression (``Condition.expr``, ``Filter.expr``) is a tree of ``Or``,
 ``And``, ``Not`` and ``Atom``; an ``Atom`` holds one check, an ``Expect*``
@@ -169,7 +170,8 @@ class ExpectVerdict:
     """``expect verdict == Sometimes``: what ``folioscope check`` must find
     for the condition (value ``Never``, ``Sometimes`` or ``Always``; op ``==``
     or ``!=``).  Only at the top level of a concurrent scenario with a
-    condition; kept in ``Scenario.verdicts``, never in a body."""
+    condition: in ``Scenario.body``, in file order, where a sequential run
+    skips it (``Scenario.verdicts`` lists them)."""
 
     op: str
     value: str
@@ -210,12 +212,14 @@ class Thread:
 class May:
     """An environment line: a step that may happen at any moment.
 
-    ``kind`` is ``drain`` (``may drain cpu0``: another task's
-    lru_add_drain() on that CPU), ``drain_all`` (``may drain all``: another
-    task's lru_add_drain_all(), called on one of ``cpus``) or ``flush``
-    (``may flush mlock cpu1``: batch ``batch`` of that CPU fills up with
-    unrelated folios and is flushed).  ``cpus`` are the CPUs written, in
-    ascending order, or every CPU when none is written (``may drain``).
+    ``kind`` is ``drain`` (``may drain cpu0 cpu1``: another task's
+    lru_add_drain() on one of ``cpus``), ``flush`` (``may flush mlock cpu1``:
+    batch ``batch`` of one of ``cpus`` fills up with unrelated folios and is
+    flushed) or ``drain_all`` (``may drain all [cpuN]``: another task's
+    lru_add_drain_all(), called on that CPU, which runs no thread).
+    ``cpus`` are the CPUs written, in ascending order, each once; ``()`` when
+    none is written: for ``drain`` and ``flush`` every CPU, for ``drain_all``
+    a CPU without a thread (the parser has checked that one exists).
     """
 
     kind: str  # 'drain' | 'drain_all' | 'flush'
@@ -264,7 +268,8 @@ BoolExpr = Atom | Not | And | Or
 class Condition:
     """``exists X`` (some final state satisfies X), ``forall X`` (every one
     does), ``never X`` (none does: ``not exists X``) or ``always X`` (X holds
-    in every reachable state, not only final ones)."""
+    in every reachable state, not only final ones).  ``text`` is X as
+    written; ``pos`` spans the whole line."""
 
     kind: str  # 'exists' | 'forall' | 'never' | 'always'
     expr: BoolExpr
@@ -274,7 +279,8 @@ class Condition:
 
 @dataclass(frozen=True)
 class Filter:
-    """``filter X``: final states failing X are dropped before the condition counts."""
+    """``filter X``: final states failing X are dropped before the condition
+    counts.  ``text`` is X as written; ``pos`` spans the whole line."""
 
     expr: BoolExpr
     pos: Pos
@@ -328,8 +334,11 @@ class Scenario:
     condition: Condition | None = None
     filter: Filter | None = None
     locations: Locations | None = None
-    verdicts: list[Expect] = field(default_factory=list)
-    """``expect verdict`` lines (``ExpectVerdict`` checks), in file order."""
+
+    @property
+    def verdicts(self) -> list[Expect]:
+        """The ``expect verdict`` lines (``ExpectVerdict`` checks) of the body, in file order."""
+        return [s for s in self.body if isinstance(s, Expect) and isinstance(s.check, ExpectVerdict)]
 
     @property
     def concurrent(self) -> bool:

@@ -39,7 +39,13 @@ from folioscope.dsl.folios import FolioBuilder
 from folioscope.dsl.operations import OpBuilder
 from folioscope.dsl.positions import pos_of
 from folioscope.dsl.reader import Reader
-from folioscope.dsl.vocabulary import MAX_CPUS, MAX_REPEAT, MAX_REPEAT_DEPTH, MIN_CPUS
+from folioscope.dsl.vocabulary import (
+    DEFAULT_CPUS,
+    MAX_CPUS,
+    MAX_REPEAT,
+    MAX_REPEAT_DEPTH,
+    MIN_CPUS,
+)
 
 
 @dataclass(frozen=True)
@@ -53,17 +59,6 @@ class Where:
 
 
 TOP = Where()
-
-
-@dataclass(frozen=True)
-class _PendingMay:
-    """A ``may`` line until the number of CPUs is final (no CPU written: every CPU)."""
-
-    kind: str
-    batch: str | None
-    cpus: tuple[int, ...]
-    pos: Pos
-    text: str
 
 
 class Builder:
@@ -85,7 +80,8 @@ class Builder:
         """Where the condition, ``filter`` and ``locations`` were given."""
         self.has_condition: bool | None = None
         """Whether the file has a condition; None when not known (a file that does not parse)."""
-        self.env: list[_PendingMay] = []
+        self.final_cpus: int | None = None
+        """The number of CPUs the ``cpus`` line gives (the default without one); None when not known."""
         self._kinds = {
             "title": self.header, "kernel": self.header, "cpus": self.header,
             "folio": self.folio, "op": self.op, "drain": self.op,
@@ -110,8 +106,6 @@ class Builder:
                 checker.add_steps(built, pos_of(stmt))
         checker.finish()
         self.scenario.threads.sort(key=lambda thread: thread.cpu)
-        every = tuple(range(self.scenario.cpus))
-        self.scenario.env = [May(m.kind, m.batch, m.cpus or every, m.pos, m.text) for m in self.env]
         return self.scenario
 
     def check_completed(self, values: list) -> None:
@@ -149,6 +143,10 @@ class Builder:
         if complete:
             self.expectations.thread_cpus = threads
             self.has_condition = any(stmt.data == "condition" for stmt in statements)
+            counts = [stmt.children[1].value for stmt in statements if stmt.data == "cpus"]
+            digits = counts[0].replace("_", "") if counts else str(DEFAULT_CPUS)
+            n = int(digits) if len(digits) <= 6 else 0
+            self.final_cpus = n if MIN_CPUS <= n <= MAX_CPUS else None
 
     # --- statements ---------------------------------------------------------------
 
@@ -206,12 +204,12 @@ class Builder:
         self.start_operations(t)
         return self.ops.drain(t) if t.data == "drain" else self.ops.op(t)
 
-    def expect(self, t: Tree, where: Where) -> Expect | None:
+    def expect(self, t: Tree, where: Where) -> Expect:
         built = self.expectations.expect(t)
         if isinstance(built.check, ExpectVerdict):
-            self.verdict(t, built, where)
-            return None
-        self.prologue_order(t, where, "expectations")
+            self.verdict(t, where)
+        else:
+            self.prologue_order(t, where, "expectations")
         return built
 
     def repeat(self, t: Tree, where: Where) -> Repeat:
@@ -315,7 +313,27 @@ class Builder:
         self.top_level_only(t, where)
         self.needs_threads(t, "a 'may' line needs threads: write 'cpu0 { … }'")
         kind, batch, cpus = self.conditions.may(t)
-        self.env.append(_PendingMay(kind, batch, cpus, pos_of(t), self.r.text(t)))
+        if kind == "drain_all":
+            self.drain_all_cpu(t, cpus)
+        self.scenario.env.append(May(kind, batch, cpus, pos_of(t), self.r.text(t)))
+
+    def drain_all_cpu(self, t: Tree, cpus: tuple[int, ...]) -> None:
+        """``may drain all [cpuN]``: another task's lru_add_drain_all() runs on
+        one CPU that runs no thread (the one named, else one of those left)."""
+        threads = self.expectations.thread_cpus
+        named = [tok for tok in t.children if tok.type == "CPU"]
+        if len(cpus) > 1:
+            raise self.r.fail(named[1], "'may drain all' runs on one CPU",
+                              hint="name the CPU the other task runs on, or none: a CPU without a thread is used")
+        if threads is None or self.final_cpus is None:
+            return
+        if cpus and cpus[0] in threads:
+            raise self.r.fail(named[0], f"cpu{cpus[0]} runs a thread: another task's lru_add_drain_all() "
+                                              "needs a CPU of its own",
+                              hint="name a CPU without a thread, or none")
+        if not cpus and all(c in threads for c in range(self.final_cpus)):
+            raise self.r.fail(t, "'may drain all' needs a CPU without a thread to run on",
+                              hint=f"every CPU runs a thread: add one with 'cpus {self.final_cpus + 1}'")
 
     def given_once(self, t: Tree, what: str, hint: str) -> None:
         first = self.once.get(what)
@@ -330,7 +348,11 @@ class Builder:
         self.given_once(t, "condition", "combine them with 'and' or 'or' into one")
         keyword, expr = t.children
         self.scenario.condition = Condition(keyword.value, self.conditions.expression(expr), pos_of(t),
-                                            self.r.text(t))
+                                            self.after_keyword(t))
+
+    def after_keyword(self, t: Tree) -> str:
+        """A statement's text after its first word: the expression of a condition, as written."""
+        return self.r.source[t.children[0].end_pos:t.meta.end_pos].strip()
 
     def filter(self, t: Tree, where: Where) -> None:
         self.top_level_only(t, where)
@@ -340,7 +362,7 @@ class Builder:
                                    "always) counts them")
         self.given_once(t, "filter", "combine them with 'and' into one")
         _, expr = t.children
-        self.scenario.filter = Filter(self.conditions.expression(expr), pos_of(t), self.r.text(t))
+        self.scenario.filter = Filter(self.conditions.expression(expr), pos_of(t), self.after_keyword(t))
 
     def locations(self, t: Tree, where: Where) -> None:
         self.top_level_only(t, where)
@@ -348,7 +370,7 @@ class Builder:
         self.given_once(t, "locations line", "list every location on one line")
         self.scenario.locations = self.conditions.locations(t)
 
-    def verdict(self, t: Tree, expect: Expect, where: Where) -> None:
+    def verdict(self, t: Tree, where: Where) -> None:
         """``expect verdict == V``: at the top level of a concurrent scenario with a condition."""
         at = t.children[1].children[0]  # the subject, 'verdict'
         if where.thread is not None:
@@ -364,7 +386,6 @@ class Builder:
             raise self.r.fail(at, "'expect verdict' needs a condition",
                               hint="the verdict is the condition's: add 'exists …', 'forall …', 'never …' or "
                                    "'always …'")
-        self.scenario.verdicts.append(expect)
 
 
 def _token(items: list, k: int, kind: str) -> bool:
