@@ -125,7 +125,7 @@ def _expr(node):
     return cond.Atom(check)
 
 
-def _locations(node: ast.Locations | None) -> tuple[cond.Location, ...]:
+def _locations(node) -> tuple[cond.Location, ...]:
     if node is None:
         return ()
     out: list[cond.Location] = []
@@ -135,6 +135,7 @@ def _locations(node: ast.Locations | None) -> tuple[cond.Location, ...]:
 
 
 def _location(item: ast.Location) -> list[cond.Location]:
+    """One item of ``locations`` (dsl.ast.Location), as the values it shows."""
     if item.kind == "field":
         return [cond.Location(f"{f}.{item.name}", f"folio.{f}.{item.name}") for f in item.folios]
     if item.kind == "flags":
