@@ -136,6 +136,27 @@ SPLITTABLE_OPS = frozenset(RESUME)
 MULTI_FOLIO_OPS = frozenset({"gup_longterm", "sys_mlock", "sys_munlock"})
 """Operations that take several folios in one call."""
 
+PAGE_TABLE_OPS = frozenset({
+    "map", "unmap", "mlock", "munlock", "sys_mlock", "sys_munlock", "mark_accessed",
+    "activate", "deactivate", "deactivate_file", "gup_longterm",
+})
+"""Operations that reach their folio through the page tables: once it is
+migrated they find the new folio (F'), as gup's _follow_page_tables does.
+The others (get put isolate putback add_lru pin unpin lazyfree rotate ...)
+hold a pointer to the folio itself."""
+
+
+def follow_migrations(state: State, op: str, folios: tuple[str, ...]) -> tuple[str, ...]:
+    """The folios a call of ``op`` on ``folios`` reaches in ``state``."""
+    if op not in PAGE_TABLE_OPS or not state.successor:
+        return folios
+    resolved = []
+    for name in folios:
+        while name in state.successor:
+            name = state.successor[name]
+        resolved.append(name)
+    return tuple(resolved)
+
 
 class Machine:
     """A model state under one variant, with operations applied in place."""
