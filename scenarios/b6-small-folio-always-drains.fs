@@ -17,7 +17,9 @@ cpu1 add_lru N                       # ...waiting in cpu1's lru_add
 cpu0 gup_longterm F
 expect result == ok
 expect F.freed == true
-expect F'.pincount == 1
+expect F'.pins == 1
+expect F'.pincount == 0                      # a small folio has no _pincount: its pin is 1024 in the refcount
+expect F'.dma_pinned == true                 # folio_maybe_dma_pinned(): refcount >= 1024
 # v6.17 and later: a local drain (nothing on cpu0), then lru_add_drain_all()
 expect stats.drain_all_work == [[cpu1]] @ v6.17 v6.18 hugh-portmanteau
 expect cpu1.lru_add == [] @ v6.17 v6.18 hugh-portmanteau

@@ -179,12 +179,14 @@ LIST_NAMES = ("inactive_anon", "active_anon", "inactive_file", "active_file",
 POSITIONS = ("head", "tail", "none")
 """Values of the ``pos`` field."""
 BOOLEANS = ("true", "false")
-"""Values of the ``freed`` field."""
+"""Values of the ``freed`` and ``dma_pinned`` fields."""
 
 FOLIO_FIELDS: dict[str, tuple[str, ...] | None] = {
     "refcount": None,
     "mapcount": None,
     "pincount": None,
+    "pins": None,
+    "dma_pinned": BOOLEANS,
     "mlock_count": None,
     "list": LIST_NAMES,
     "pos": POSITIONS,

@@ -128,6 +128,8 @@ class Flattener:
         put(p + "refcount", f.refcount)
         put(p + "mapcount", f.mapcount)
         put(p + "pincount", f.pincount)
+        put(p + "pins", f.pins)
+        put(p + "dma_pinned", f.maybe_dma_pinned())
         put(p + "mlock_count", f.mlock_count if f.list == "unevictable" else 0)
         put(p + "list", f.list or "none")
         put(p + "pos", f.pos or "none")

@@ -22,7 +22,7 @@ class Folio:
 
     __slots__ = (
         "name", "order", "kind", "zone", "swapbacked", "in_pagecache", "in_swapcache",
-        "private", "plain_maps", "locked_maps", "refcount", "pincount", "gets",
+        "private", "plain_maps", "locked_maps", "refcount", "pins", "gets",
         "isolated_by", "alloc_ref", "lru", "active", "referenced", "unevictable",
         "mlocked", "reclaim", "dirty", "writeback", "locked", "list", "pos",
         "mlock_count", "freed", "mapping_unevictable",
@@ -40,7 +40,7 @@ class Folio:
         self.plain_maps = 0                   # PTE maps in ordinary vmas
         self.locked_maps = 0                  # PTE maps in VM_LOCKED vmas
         self.refcount = 0
-        self.pincount = 0                     # FOLL_PIN pins (pages pinned, for a large folio)
+        self.pins = 0                         # FOLL_PIN pins: one per page pinned
         self.gets = 0                         # plain folio_get()s of the scenario's
         self.isolated_by: str | None = None   # holds one reference while set
         self.alloc_ref = 0                    # migration target's allocation reference
@@ -88,9 +88,25 @@ class Folio:
         return self.nr_pages if cached else 0
 
     @property
+    def pincount(self) -> int:
+        """folio->_pincount as the kernel keeps it: one per pinned page of a
+        large folio; a small folio has none (its pins live in the refcount,
+        GUP_PIN_COUNTING_BIAS each).  64-bit layout: folio_has_pincount() is
+        folio_test_large() (include/linux/mm.h; 32-bit differs from v6.15)."""
+        return self.pins if self.large else 0
+
+    @property
     def pin_refs(self) -> int:
         """What the pins add to the refcount (try_grab_folio)."""
-        return self.pincount * (GUP_PIN_COUNTING_BIAS if self.order == 0 else 1)
+        return self.pins * (GUP_PIN_COUNTING_BIAS if self.order == 0 else 1)
+
+    def maybe_dma_pinned(self) -> bool:
+        """folio_maybe_dma_pinned() (include/linux/mm.h): exact for a large
+        folio (_pincount > 0); for a small one the refcount >= 1024 heuristic,
+        so 1024 ordinary references look pinned too."""
+        if self.large:
+            return self.pincount > 0
+        return self.refcount >= GUP_PIN_COUNTING_BIAS
 
     def evictable(self) -> bool:
         """folio_evictable(): neither mlocked nor in an unevictable mapping."""

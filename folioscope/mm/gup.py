@@ -37,16 +37,16 @@ def try_grab_folio(mm: MM, folio: Folio) -> None:
     """try_grab_folio(FOLL_PIN) for every page of the folio: a small folio
     gains GUP_PIN_COUNTING_BIAS, a large one 1 per page (and _pincount)."""
     n = folio.nr_pages
-    folio.pincount += n if folio.large else 1
+    folio.pins += n
     folio.refcount += n if folio.large else GUP_PIN_COUNTING_BIAS
 
 
 def unpin_folio(mm: MM, folio: Folio) -> None:
     """unpin_folio(): drop every pin try_grab_folio() took for the folio."""
-    if not folio.pincount:
+    if not folio.pins:
         raise mm.bug(f"unpin_folio({folio.name}): not pinned (refcount underflow)")
     n = folio.nr_pages
-    folio.pincount -= n if folio.large else 1
+    folio.pins -= n
     folio_put(mm, folio, n if folio.large else GUP_PIN_COUNTING_BIAS)
 
 

@@ -19,7 +19,7 @@ def check_invariants(state: State, variant: Variant) -> list[str]:
         total = sum(n for _, n in held[name])
         if folio.refcount != total:
             problems.append(f"{name}: refcount {folio.refcount} != holders {total} {held[name]}")
-        if folio.refcount < 0 or folio.pincount < 0 or folio.mapcount < 0:
+        if folio.refcount < 0 or folio.pins < 0 or folio.mapcount < 0:
             problems.append(f"{name}: a negative count")
         if folio.freed:
             if folio.refcount or entries.get(name) or folio.list:

@@ -36,7 +36,7 @@ def test_pinnable_folio_is_pinned_in_place(variant, attrs):
     assert do(m, "cpu0 gup_longterm F").result == "ok"
     pins = 4 if large else BIAS
     assert f(m, "F").refcount == before + pins
-    assert f(m, "F").pincount == (4 if large else 1)
+    assert f(m, "F").pins == (4 if large else 1)
     assert where(m, "F") == where_before and "F'" not in m.state.folios
     s = m.state.stats
     assert (s.gup_attempts, s.drain_all_calls) == (1, 0)
@@ -77,10 +77,10 @@ def test_retry_styles_with_one_isolatable_and_one_not(variant):
     assert f(m, "F").freed and "F'" in m.state.folios        # migrated on attempt 1
     if variant == "v6.14":
         assert out.result == "ok" and m.state.stats.gup_attempts == 2
-        assert f(m, "N").pincount == 1 and f(m, "F'").pincount == 1
+        assert f(m, "N").pins == 1 and f(m, "F'").pins == 1
     else:
         assert out.result == "LIVELOCK" and m.state.stats.gup_attempts == 8
-        assert f(m, "N").pincount == 0 and f(m, "F'").pincount == 0
+        assert f(m, "N").pins == 0 and f(m, "F'").pins == 0
         assert held(m, "N") == {"map": 1}
 
 
@@ -94,9 +94,9 @@ def test_partial_migration_failure_is_enomem(variant):
     run(m, "cpu1 get G")
     out = do(m, "cpu0 gup_longterm F G")
     assert out.result == "ENOMEM"
-    assert f(m, "F").freed and f(m, "F'").pincount == 0
+    assert f(m, "F").freed and f(m, "F'").pins == 0
     assert held(m, "G") == {"map": 1, "get": 1, "cpu0 lru_add": 1}
-    assert not f(m, "G").isolated_by and f(m, "G").pincount == 0
+    assert not f(m, "G").isolated_by and f(m, "G").pins == 0
 
 
 @pytest.mark.parametrize("variant", ALL)
@@ -120,13 +120,13 @@ def test_enomem_drops_every_pin(variant):
     out = do(m, "cpu0 gup_longterm G F")
     if GROUP[variant] == "a" or variant in ("v6.11", "v6.14"):
         assert out.result == "ENOMEM"
-        assert f(m, "G").pincount == 0 and held(m, "G") == {"map": 1}
+        assert f(m, "G").pins == 0 and held(m, "G") == {"map": 1}
         assert held(m, "F") == {"map": 1, "cpu1 mlock (lru)": 1, "cpu0 lru_add": 1}
     else:
         # will-v1: PG_mlocked; hugh-suggestion: mlocked && !unevictable (not yet
         # processed, so still evictable); d: refcount.  All drain cpu1.
         assert out.result == "ok"
-        assert f(m, "G").pincount == 1 and f(m, "F'").pincount == 1
+        assert f(m, "G").pins == 1 and f(m, "F'").pins == 1
         assert m.state.stats.drain_all_work[0] == (1,)
 
 
@@ -152,7 +152,7 @@ def test_touch_queues_activate_on_pinning_cpu(variant):
     N = f(m, "F'")
     # F was activated before migrating (PG_active copied); the second
     # attempt's touch sets PG_referenced on F' (F's was cleared)
-    assert N.active and N.referenced and N.pincount == 1
+    assert N.active and N.referenced and N.pins == 1
     on_lru = variant in HEAD_DRAIN
     assert N.lru == on_lru
     assert held(m, "F'") == ({"map": 1, "pin": BIAS} if on_lru
@@ -311,7 +311,7 @@ def test_move_drain_frees_stale_ref_of_later_folio(variant):
         out = do(m, f"cpu0 gup_longterm {names}")
         assert out.result == result, names
         if result == "ok":
-            assert f(m, "G").freed and f(m, "G'").pincount == 1
+            assert f(m, "G").freed and f(m, "G'").pins == 1
             assert f(m, "F'").list == "unevictable" and f(m, "F'").mlock_count == 1
 
 
@@ -324,7 +324,7 @@ def test_pinnable_and_unpinnable_together(variant):
     m.declare("G", "file", mapped=1)
     assert do(m, "cpu0 gup_longterm F G").result == "ok"
     assert held(m, "G") == {"page cache": 1, "map": 1, "pin": BIAS}
-    assert f(m, "F'").pincount == 1 and f(m, "F").freed
+    assert f(m, "F'").pins == 1 and f(m, "F").freed
     assert m.state.stats.gup_attempts == 2
 
 
@@ -339,10 +339,10 @@ def test_duplicates(variant, names, pins):
     out = do(m, f"cpu0 gup_longterm {names}")
     assert out.result == "ok"
     N = f(m, "F'")
-    assert N.pincount == pins
+    assert N.pins == pins
     assert held(m, "F'")["pin"] == pins * BIAS
     if "G" in names:
-        assert f(m, "G").pincount == 1
+        assert f(m, "G").pins == 1
     isolations = count_events(out, "folio_isolate_lru(F)")
     # F F / F F F: one visit; F G F: the second visit fails (already isolated)
     assert isolations == (2 if names == "F G F" else 1)
@@ -364,7 +364,7 @@ def test_large_folio_longterm_pin(variant):
     out = do(m, "cpu0 gup_longterm L")
     assert out.result == "ok"
     N = f(m, "L'")
-    assert (N.order, N.zone, N.pincount) == (2, "normal", 4)
+    assert (N.order, N.zone, N.pins) == (2, "normal", 4)
     assert where(m, "L'") == ("inactive_anon", "head", True)
     assert held(m, "L'") == {"map": 4, "pin": 4}
     assert f(m, "L").freed
@@ -444,7 +444,7 @@ def test_cma_folio_is_migrated_to_normal(variant):
     m = machine(variant)
     m.declare("F", "file", zone="cma", mapped=1)
     assert do(m, "cpu0 gup_longterm F").result == "ok"
-    assert f(m, "F").freed and f(m, "F'").zone == "normal" and f(m, "F'").pincount == 1
+    assert f(m, "F").freed and f(m, "F'").zone == "normal" and f(m, "F'").pins == 1
     h = held(m, "F'")
     assert h.pop("cpu0 lru_add", 0) == (0 if variant in ("v5.18",) + HEAD_DRAIN else 1)
     assert h == {"page cache": 1, "map": 1, "pin": BIAS}

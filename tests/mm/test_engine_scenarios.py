@@ -32,7 +32,7 @@ def assert_migrated(m, old, *, mapped_holders, on_lru, list_name, extra_flags=()
     assert f(m, old).freed and f(m, old).refcount == 0 and f(m, old).list is None
     assert new in m.state.folios
     N = f(m, new)
-    assert N.zone == "normal" and N.pincount == pins and not N.freed and not N.isolated_by
+    assert N.zone == "normal" and N.pins == pins and not N.freed and not N.isolated_by
     expected = dict(mapped_holders)
     expected["pin"] = pins * BIAS
     if on_lru:
@@ -67,7 +67,7 @@ def test_b1_ge_yang_cma_failure(variant):
         assert out.result == "ENOMEM"
         assert held(m, "F") == {"map": 1, "cpu0 lru_add": 1, "cpu1 lru_activate": 1}
         F = f(m, "F")
-        assert (F.lru, F.list, F.isolated_by, F.pincount, F.freed) == (False, None, None, 0, False)
+        assert (F.lru, F.list, F.isolated_by, F.pins, F.freed) == (False, None, None, 0, False)
         assert flags(m, "F") == {"swapbacked"}
         assert "F'" not in m.state.folios
         assert stats(m) == {"drain_all_calls": 0, "drain_all_cpus": 0, "drain_all_work": (),
@@ -127,7 +127,7 @@ def test_b2_will_deacon_failure(variant):
         assert held(m, "F") == {"page cache": 1, "map (VM_LOCKED)": 1, "cpu1 mlock (lru)": 1,
                                 "cpu0 lru_add": 1}
         F = f(m, "F")
-        assert (F.lru, F.list, F.isolated_by, F.pincount) == (False, None, None, 0)
+        assert (F.lru, F.list, F.isolated_by, F.pins) == (False, None, None, 0)
         assert flags(m, "F") == UNEVICTABLE_FLAGS        # unevictable flag still set
         assert batch(m, 0, "mlock") == []                 # unmap-time local drains ran
         assert stats(m) == {"drain_all_calls": 0, "drain_all_cpus": 0, "drain_all_work": (),
@@ -246,12 +246,12 @@ def test_b7_endless_retry(variant, zone):
     s = stats(m)
     if variant == "v6.14":                           # 1aaf8c122918: pinned where it is
         assert out.result == "ok"
-        assert held(m, "F") == {"map": 1, "pin": BIAS} and f(m, "F").pincount == 1
+        assert held(m, "F") == {"map": 1, "pin": BIAS} and f(m, "F").pins == 1
         assert f(m, "F").zone == zone and "F'" not in m.state.folios
         assert (s["gup_attempts"], s["drain_all_calls"], s["local_drains"]) == (1, 1, 0)
         return
     assert out.result == "LIVELOCK"
-    assert held(m, "F") == {"map": 1} and f(m, "F").pincount == 0
+    assert held(m, "F") == {"map": 1} and f(m, "F").pins == 0
     assert not f(m, "F").isolated_by and "F'" not in m.state.folios
     per_attempt_local = {"hugh-suggestion": 1, "v6.17": 1, "v6.18": 2, "hugh-portmanteau": 1}
     assert s == {"drain_all_calls": 8, "drain_all_cpus": 0, "drain_all_work": ((),) * 8,

@@ -167,8 +167,8 @@ def check_pins(variant, before, after, names, result, where) -> None:
         folio = after.folios[final]
         want[final] = want.get(final, 0) + (folio.nr_pages if folio.large else 1)
     for name, folio in after.folios.items():
-        old = before.folios[name].pincount if name in before.folios else 0
-        added = folio.pincount - old
+        old = before.folios[name].pins if name in before.folios else 0
+        added = folio.pins - old
         expected = want.get(name, 0) if result == "ok" else 0
         assert added == expected, f"{name}: {added} pins added, want {expected}: {where}"
         if result == "ok" and name in want and variant != "v6.14":
