@@ -136,6 +136,7 @@ class Flattener:
         put(p + "order", f.order)
         put(p + "zone", f.zone)
         put(p + "kind", f.kind)
+        put(p + "vma_maps", f.vma_maps)
         put(p + "freed", f.freed)
         put(p + "isolated", f.isolated_by or "none")
         put(p + "flags", f.flags())

@@ -13,6 +13,16 @@ FLAG_ORDER = ("lru", "active", "referenced", "unevictable", "mlocked",
               "swapbacked", "reclaim", "dirty", "writeback")
 """Page flags shown in traces, in this order."""
 
+VMA_MAPS = ("all", "part", "split", "pmd")
+"""How each vma mapping a folio maps it, which decides what mlock_pte_range()
+does with a large folio (mm/mlock.c, dc68badcede4): ``all``, every page by
+consecutive PTEs in order inside one page table; ``part``, only some pages;
+``split``, every page but in two runs of PTEs (across a PMD boundary, or
+out of order after mremap); ``pmd``, one PMD (a PMD-sized folio)."""
+
+PMD_ORDER = 9
+"""HPAGE_PMD_ORDER with 4 KiB pages (x86-64, arm64): the order a PMD maps."""
+
 LRU_LISTS = ("inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable")
 """enum lru_list, classic (non-MGLRU) LRU."""
 
@@ -25,7 +35,7 @@ class Folio:
         "private", "plain_maps", "locked_maps", "refcount", "pins", "gets",
         "isolated_by", "alloc_ref", "lru", "active", "referenced", "unevictable",
         "mlocked", "reclaim", "dirty", "writeback", "locked", "list", "pos",
-        "mlock_count", "freed", "mapping_unevictable",
+        "mlock_count", "freed", "mapping_unevictable", "vma_maps",
     )
 
     def __init__(self, name: str, kind: str, order: int = 0, zone: str = "normal") -> None:
@@ -58,6 +68,7 @@ class Folio:
         self.mlock_count = 0                  # kept in lru.prev while on the unevictable list
         self.freed = False
         self.mapping_unevictable = False      # ramfs / SHM_LOCK: mapping_unevictable()
+        self.vma_maps = "all"                 # how each vma maps it: VMA_MAPS
 
     # --- derived -----------------------------------------------------------
 

@@ -93,7 +93,8 @@ CHANGES: dict[str, Change] = {c.ref: c for c in (
     Change("1acbc3f93614", "mm: handle large folio when large folio in VM_LOCKED VMA range", "v6.7",
            (("munlock_large_at_unmap", True),)),
     Change("dc68badcede4", "mm: mlock: update mlock_pte_range to handle large folio", "v6.7",
-           note="mlock(2) of a fully mapped large folio: not modelled yet (mlock.py skips large folios)"),
+           (("mlock_large_in_range", True),),
+           note="with 28e566572aac (folio_within_range()) and b1454b463c21 (not on KSM folios)"),
     Change("eebb3dabbb5c", "mm: migrate: record the mlocked page status to remove unnecessary lru drain",
            "v6.7", (("migrate_drain_after_move", "if_mlocked"),)),
     Change("9cecde80aae0", "mm: increase folio batch size", "v6.9", (("batch_size", 31),)),
@@ -280,11 +281,25 @@ SWITCHES: dict[str, Switch] = {s.name: s for s in (
            (("if_mapped", "the old folio was mapped (v5.18-v6.6)"),
             ("if_mlocked", "the old folio was mlocked: PAGE_WAS_MLOCKED (v6.7+)"))),
     Switch("munlock_large_at_unmap", "bool",
-           "Removing a PTE mapping of a large folio from a VM_LOCKED vma munlocks it.",
-           ("mm/internal.h: munlock_vma_folio()", "mm/rmap.c: page_remove_rmap(), folio_remove_rmap_ptes()"),
+           "The rmap hooks ignore how a large folio is mapped: removing a PTE mapping of one from "
+           "a VM_LOCKED vma munlocks it, and adding a PMD mapping no longer mlocks it (only small "
+           "folios are mlocked at add).",
+           ("mm/internal.h: mlock_vma_folio(), munlock_vma_folio()",
+            "mm/rmap.c: page_add_anon_rmap(), folio_add_file_rmap_range(), page_remove_rmap(), "
+            "folio_remove_rmap_ptes()"),
            ("1acbc3f93614",),
-           _bool("munlocked whatever its size (v6.7+)",
-                 "only a PMD-mapped or small folio is munlocked (v5.18-v6.6)")),
+           _bool("munlocked at removal whatever its size; mlocked at add only if small (v6.7+)",
+                 "only a PMD-mapped or small folio is mlocked at add and munlocked at removal (v5.18-v6.6)")),
+    Switch("mlock_large_in_range", "bool",
+           "mlock_pte_range() handles a PTE-mapped large folio: mlock(2) mlocks one whose pages "
+           "are all mapped, in order, by consecutive PTEs inside the range and one page table "
+           "(folio_mlock_step() == folio_nr_pages() and folio_within_range()); munlock(2) "
+           "munlocks one if any of its PTEs is in the range, once per run of PTEs.",
+           ("mm/mlock.c: mlock_pte_range(), folio_mlock_step(), allow_mlock_munlock()",
+            "mm/internal.h: folio_within_range()"),
+           ("dc68badcede4",),
+           _bool("a large folio the vma maps whole is mlocked; munlocked when any PTE is in range (v6.7+)",
+                 "mlock(2) and munlock(2) skip every PTE-mapped large folio (v5.18-v6.6)")),
     Switch("drain_all_local_first", "bool",
            "__lru_add_drain_all() drains the calling CPU itself before queueing work.",
            ("mm/swap.c: __lru_add_drain_all()",), ("33389bf8-f79d-d4dd-b7a4-680c4aa21b23@google.com",),
@@ -322,6 +337,7 @@ class Variant:
     migrate_passes: str = "async3_sync7"
     migrate_drain_after_move: str = "if_mlocked"
     munlock_large_at_unmap: bool = True
+    mlock_large_in_range: bool = True
     drain_all_local_first: bool = False
 
     def __post_init__(self) -> None:
@@ -352,13 +368,14 @@ V5_18 = Variant(
     batch_size=15, deactivate_file_requires_lru=False, gup_drain_trigger="lru",
     gup_skip_large_for_drain=False, gup_retry_style="v518_zero_means_retry",
     migrate_passes="10x", migrate_drain_after_move="if_mapped", munlock_large_at_unmap=False,
+    mlock_large_in_range=False,
 )
 V6_9 = replace(
-    V5_18, name="v6.9", defined_by=("67e139b02d99", "2ef7dbb26990", "1acbc3f93614", "eebb3dabbb5c",
-                                    "9cecde80aae0"),
-    summary="as v5.18 with 31-entry batches and the v6.1-v6.7 GUP/migration changes (v6.9-v6.10)",
+    V5_18, name="v6.9", defined_by=("67e139b02d99", "2ef7dbb26990", "1acbc3f93614", "dc68badcede4",
+                                    "eebb3dabbb5c", "9cecde80aae0"),
+    summary="as v5.18 with 31-entry batches and the v6.1-v6.7 GUP, migration and mlock changes (v6.9-v6.10)",
     batch_size=31, gup_retry_style="collected_count", migrate_passes="async3_sync7",
-    migrate_drain_after_move="if_mlocked", munlock_large_at_unmap=True,
+    migrate_drain_after_move="if_mlocked", munlock_large_at_unmap=True, mlock_large_in_range=True,
 )
 V6_11 = replace(
     V6_9, name="v6.11", letter="b", defined_by=("33dfe9204f29",),
