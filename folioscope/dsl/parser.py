@@ -21,10 +21,16 @@ failing fast with a ``ScenarioError``:
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import os
 import re
+import sys
+import tempfile
 from pathlib import Path
 
+import lark
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -35,7 +41,7 @@ from folioscope.dsl.positions import line_column, normalise_line_ends
 from folioscope.dsl.syntax_errors import syntax_error, unterminated_string
 from folioscope.dsl.vocabulary import MAX_SOURCE_BYTES, PRESCAN_BYTES
 
-# --- the Lark parser, built once ------------------------------------------------
+# --- the Lark parser, compiled once and cached ----------------------------------------
 
 
 def grammar_path() -> Path:
@@ -51,11 +57,76 @@ def grammar_path() -> Path:
                        + ", ".join(str(c) for c in candidates))
 
 
+LARK_OPTIONS = {"parser": "lalr", "lexer": "contextual", "propagate_positions": True, "maybe_placeholders": False}
+"""How the grammar is compiled (LALR(1), Lark's contextual lexer, positions on every tree)."""
+
+
+def build_parser() -> Lark:
+    """The LALR parser, compiled from the grammar now (some 50-100 ms)."""
+    return Lark(grammar_path().read_text(encoding="utf-8"), **LARK_OPTIONS)
+
+
 @functools.cache
 def lark_parser() -> Lark:
-    """The LALR parser, built on first use and cached for the process."""
-    return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
-                propagate_positions=True, maybe_placeholders=False)
+    """The LALR parser, once per process: loaded from a cache when a parser
+    compiled from this very grammar (same text, options, Lark and Python
+    versions) is there, else compiled and saved for next time.  A cache that
+    cannot be read or written only costs the compilation."""
+    grammar = grammar_path().read_text(encoding="utf-8")
+    name = _cache_name(grammar)
+    places = cache_dirs()
+    for place in places:
+        try:
+            with (place / name).open("rb") as f:
+                return Lark.load(f)
+        except Exception:  # missing, unreadable, truncated or from another Lark: look further
+            pass
+    parser = Lark(grammar, **LARK_OPTIONS)
+    for place in places:
+        if _save(parser, place / name):
+            break
+    return parser
+
+
+def cache_dirs() -> list[Path]:
+    """Where the compiled parser is kept, in order of preference:
+    ``$FOLIOSCOPE_CACHE_DIR`` alone when it is set; else the ``__pycache__``
+    beside this module (where Python keeps its compiled modules, and with
+    the same lifetime), then ``$XDG_CACHE_HOME/folioscope`` (or
+    ``~/.cache/folioscope``) for an installation that is not writable."""
+    explicit = os.environ.get("FOLIOSCOPE_CACHE_DIR")
+    if explicit:
+        return [Path(explicit)]
+    places = [Path(__file__).resolve().parent / "__pycache__"]
+    base = os.environ.get("XDG_CACHE_HOME")
+    with contextlib.suppress(RuntimeError):  # no home directory
+        places.append((Path(base) if base else Path.home() / ".cache") / "folioscope")
+    return places
+
+
+def _cache_name(grammar: str) -> str:
+    key = "\0".join([grammar, repr(sorted(LARK_OPTIONS.items())), lark.__version__, sys.version])
+    return f"grammar-{hashlib.sha256(key.encode()).hexdigest()[:20]}.lark-parser"
+
+
+def _save(parser: Lark, path: Path) -> bool:
+    """Write the compiled parser beside its final name, then rename it into
+    place, so that another process never reads half a file; False if the
+    directory is not writable."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as f:
+            parser.save(f)
+        os.replace(tmp, path)
+        return True
+    except Exception:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return False
 
 
 # --- entry points -----------------------------------------------------------------

@@ -7,6 +7,10 @@ is what lets an error say ``unknown operation 'mlok'`` and suggest ``mlock``.
 The interpreter may read these tables too (``OPS`` for argument shapes,
 ``BATCHES``, ``FLAGS``...), but it must not import anything else from
 ``folioscope.dsl`` except the AST and errors.
+
+Words that name something of the model (batches, mlock tags, LRU lists, page
+flags, variants) are the model's own: they are imported from
+``folioscope.mm``, which owns them, never written out again here.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from folioscope.mm.variants import DEFAULT_VARIANT, VARIANT_NAMES
+from folioscope.mm.folio import FLAG_ORDER, LRU_LISTS
+from folioscope.mm.state import BATCHES as BATCHES  # re-exported: the words of the DSL
+from folioscope.mm.state import MLOCK_TAGS as MLOCK_TAGS
+from folioscope.mm.variants import VARIANT_NAMES
 
 # --- limits -------------------------------------------------------------------
 
@@ -51,12 +58,8 @@ reported at once instead of after parsing everything above it."""
 
 # --- header -------------------------------------------------------------------
 
-HEADER_WORDS = ("title", "kernel", "cpus")
-"""Header statements: at most once each, before the first operation."""
 VARIANTS = VARIANT_NAMES
 """Kernel variants, as written after ``kernel`` and ``@``."""
-DEFAULT_KERNEL = DEFAULT_VARIANT
-"""The variant used when neither the file nor the command line names one."""
 
 STATEMENT_WORDS = ("folio", "expect", "repeat", "drain", "title", "kernel", "cpus")
 """Keywords that start a statement (besides ``cpuN``)."""
@@ -165,17 +168,14 @@ OPS_EXPECTED = "an operation such as add_lru, mlock, gup_longterm, drain"
 
 # --- batches ------------------------------------------------------------------
 
-BATCHES = ("lru_add", "lru_move_tail", "lru_deactivate_file", "lru_deactivate",
-           "lru_lazyfree", "lru_activate", "mlock")
-"""Per-CPU batches: ``cpuN flush BATCH`` and ``expect cpuN.BATCH == [...]``."""
-MLOCK_TAGS = ("lru", "new", "munlock")
-"""Tags of mlock batch entries: ``[F1:lru, F2:new, F3:munlock]``."""
+# BATCHES (``mm.state``): the per-CPU batches, for ``cpuN flush BATCH`` and
+# ``expect cpuN.BATCH == [...]``.  MLOCK_TAGS (``mm.state``): the tags of
+# mlock batch entries, ``[F1:lru, F2:new, F3:munlock]``.
 
 # --- expectations -------------------------------------------------------------
 
-LIST_NAMES = ("inactive_anon", "active_anon", "inactive_file", "active_file",
-              "unevictable", "none")
-"""Values of the ``list`` field."""
+LIST_NAMES = LRU_LISTS + ("none",)
+"""Values of the ``list`` field: the model's LRU lists, or none."""
 POSITIONS = ("head", "tail", "none")
 """Values of the ``pos`` field."""
 BOOLEANS = ("true", "false")
@@ -196,9 +196,9 @@ FOLIO_FIELDS: dict[str, tuple[str, ...] | None] = {
 }
 """Fields of ``expect F.FIELD``: ``None`` for a number, else the allowed words."""
 
-FLAGS = ("lru", "active", "referenced", "unevictable", "mlocked", "swapbacked",
-         "reclaim", "dirty", "writeback", "isolated")
-"""Flags of ``expect F has ...`` / ``expect F lacks ...``."""
+FLAGS = FLAG_ORDER + ("isolated",)
+"""Flags of ``expect F has ...`` / ``expect F lacks ...``: the model's page
+flags, and ``isolated`` (taken off its LRU list by an isolation)."""
 
 STATS: dict[str, str] = {
     "drain_all_calls": "int",
@@ -212,8 +212,6 @@ STATS: dict[str, str] = {
 RESULTS = ("ok", "refused", "EBUSY", "ENOMEM", "LIVELOCK", "BUG")
 """Values of ``expect result == R``."""
 
-COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
-"""Comparisons for numbers."""
 EQUALITY = ("==", "!=")
 """Comparisons for everything that is not a number."""
 

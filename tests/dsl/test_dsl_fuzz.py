@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.extra.lark import from_lark
 
 from folioscope.dsl import ScenarioError, parse_bytes, parse_text
-from folioscope.dsl.parser import lark_parser
+from folioscope.dsl.parser import build_parser
 from folioscope.dsl.vocabulary import BATCHES, FLAGS, FOLIO_ATTRS, FOLIO_FIELDS, KINDS, OPS, RESULTS, STATS
 
 from dsl_samples import EVERYTHING, WILL, all_samples
@@ -61,7 +61,7 @@ EXPLICIT = {
 
 
 @FUZZ
-@given(from_lark(lark_parser(), start="start", explicit=EXPLICIT))
+@given(from_lark(build_parser(), start="start", explicit=EXPLICIT))
 def test_grammar_generated_inputs(text):
     check(lambda: parse_text(text, "f.fs"))
 
