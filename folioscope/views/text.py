@@ -135,7 +135,9 @@ def folio_line(state: FlatState, name: str) -> str:
         fields.append(f"isolated by {state[p + 'isolated']}")
     fields.append("flags " + (" ".join(state[p + "flags"]) or "-"))
     order = f" order {state[p + 'order']}" if state[p + "order"] else ""
-    return f"{name} ({state[p + 'kind']}{order}, {state[p + 'zone']})  " + "  ".join(fields)
+    maps = state.get(p + "vma_maps", "all")
+    shape = f", vma_maps={maps}" if maps != "all" else ""
+    return f"{name} ({state[p + 'kind']}{order}, {state[p + 'zone']}{shape})  " + "  ".join(fields)
 
 
 def _pin_fields(state: FlatState, p: str) -> list[str]:
