@@ -4,10 +4,13 @@ title "v6.17's refcount trigger always drains for a small folio"
 # runs with the pins held, and a small folio's pin adds 1024, so the test
 # always fails: every FOLL_LONGTERM pin of a movable small folio drains the
 # local batches and then every CPU with anything pending, however unrelated
-# (kernel-model.md §0.3.5; David Hildenbrand: "any raised reference will make
-# us now flush all remote LRU caches"). Later mm-tree patches compare with
-# expected + pin refs ("mm/gup: fix always draining LRU caches in
-# collect_longterm_unpinnable_folios()"), not modelled here.
+# (docs/model.md §2, gup_drain_trigger; David Hildenbrand in
+# 56819052-d3f5-4209-824d-5cfbf49ff6e9@redhat.com: "any raised reference will
+# make us now flush all remote LRU caches"). Later mm-tree patches compare
+# with expected + pin refs ("mm/gup: fix always draining LRU caches in
+# collect_longterm_unpinnable_folios()"): try it with
+# --kernel 'v6.17+gup_expected_refs=plus_pins': every drain expected of v6.17
+# below is then reported as gone.
 kernel v6.17
 cpus 2
 

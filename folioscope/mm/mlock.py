@@ -39,12 +39,13 @@ def _queue(mm: MM, cpu: int, folio: Folio, tag: str, template: str, func: str,
            **args: object) -> None:
     """The producers' common tail: folio_get(), folio_batch_add() of the
     tagged entry, and mlock_folio_batch() at once if the batch is full, the
-    folio large, or the LRU caches disabled."""
+    folio may not be cached (folio_may_be_lru_cached(): large), or the LRU
+    caches disabled."""
     folio_get(folio)
     space = folio_batch_add(mm, cpu, "mlock", (folio.name, tag))
     mm.log(template + ": queued on cpu{cpu} mlock as {folio}:{tag} (refcount {refcount})",
            func, folio.name, cpu, "mlock", **args, tag=tag, refcount=folio.refcount)
-    why = why_processed_now(mm, space, folio, not folio.large)
+    why = why_processed_now(mm, space, folio)
     if why:
         with mm.call("cpu{cpu} mlock batch flushed now: {why}", "mlock_folio_batch",
                      folio.name, cpu, "mlock", why=why):

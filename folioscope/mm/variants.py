@@ -121,6 +121,14 @@ CHANGES: dict[str, Change] = {c.ref: c for c in (
     Change("33389bf8-f79d-d4dd-b7a4-680c4aa21b23@google.com", "mm: lru_add_drain_all() do local lru_add_drain() first",
            "v6.18", (("drain_all_local_first", True),),
            note="cited by its posting (v2 6/6): the mainline commit id was not verified"),
+    Change("827c5bc53f21", "mm/gup: fix always draining LRU caches in collect_longterm_unpinnable_folios()",
+           sets=(("gup_expected_refs", "plus_pins"),),
+           note="a linux-6.12.y stable-rc branch commit of 2026, after v6.18 in the mm trees; "
+                "its mainline id and release are not verified"),
+    Change("56819052-d3f5-4209-824d-5cfbf49ff6e9@redhat.com",
+           "David Hildenbrand: putting (some) large folios onto the LRU caches (LSF/MM discussions)",
+           sets=(("large_folios_cached", True),),
+           note="an idea in the seed thread, never posted as a patch"),
     Change("20250815101858.24352-1-will@kernel.org",
            "mm/gup: Drain batched mlock folio processing before attempting migration (Will Deacon, v1)",
            note="drain when !lru || mlocked"),
@@ -214,6 +222,17 @@ SWITCHES: dict[str, Switch] = {s.name: s for s in (
            ("include/linux/pagevec.h: folio_batch_add()", "mm/swap.c: folio_batch_add_and_move()",
             "mm/mlock.c: mlock_folio(), mlock_new_folio(), munlock_folio()"),
            ("9cecde80aae0",), low=1, high=255),
+    Switch("large_folios_cached", "bool",
+           "folio_may_be_lru_cached() is true for a large folio too, so large folios wait in the "
+           "per-CPU LRU and mlock batches like small ones (David Hildenbrand's LSF/MM idea; the "
+           "kernel has always flushed them at once).",
+           ("include/linux/swap.h: folio_may_be_lru_cached()", "mm/swap.c: __folio_batch_add_and_move()",
+            "mm/mlock.c: mlock_folio(), mlock_new_folio(), munlock_folio()",
+            "mm/gup.c: collect_longterm_unpinnable_folios()"),
+           ("56819052-d3f5-4209-824d-5cfbf49ff6e9@redhat.com",),
+           _bool("large folios may wait in a batch (the idea)",
+                 "a large folio is never left in a batch (every kernel: folio_test_large(), "
+                 "PageCompound(), then !folio_may_be_lru_cached())")),
     Switch("clear_lru_at_add", "bool",
            "Every LRU batch but lru_add test-and-clears PG_lru when a folio is added; the add "
            "is refused when PG_lru was already clear.",
@@ -253,9 +272,18 @@ SWITCHES: dict[str, Switch] = {s.name: s for s in (
                                 "then lru_add_drain_all() (v6.17+)"),
             ("refcount_all", "refcount != folio_expected_ref_count() + 1: lru_add_drain_all() at "
                              "once (98c6d259319e alone; Hugh's test patch)"))),
+    Switch("gup_expected_refs", "enum",
+           "What the refcount triggers compare a folio's refcount with: GUP's own pins hold "
+           "GUP_PIN_COUNTING_BIAS per pin of a small folio and one per pinned page of a large one.",
+           ("mm/gup.c: collect_longterm_unpinnable_folios()",),
+           ("98c6d259319e", "827c5bc53f21"),
+           (("plus_one", "folio_expected_ref_count() + 1: any pinned small folio, or large folio "
+                         "pinned on two pages, mismatches and drains (v6.17+)"),
+            ("plus_pins", "folio_expected_ref_count() + the references this GUP call's pins hold "
+                          "(the later mm fix)"))),
     Switch("gup_skip_large_for_drain", "bool",
-           "folio_may_be_lru_cached() is false for a large folio, so the refcount trigger "
-           "never drains for one (only consulted by the refcount triggers).",
+           "The refcount triggers drain only for a folio that folio_may_be_lru_cached(): never "
+           "for a large folio unless large_folios_cached (only consulted by the refcount triggers).",
            ("mm/gup.c: collect_longterm_unpinnable_folios()", "include/linux/swap.h: folio_may_be_lru_cached()"),
            ("2da6de30e60d",),
            _bool("no drain for a large folio (v6.17+)", "a large folio can trigger a drain")),
@@ -327,11 +355,13 @@ class Variant:
     """For a composed variant, the named variant it starts from."""
 
     batch_size: int = 31
+    large_folios_cached: bool = False
     clear_lru_at_add: bool = False
     flush_tests_clear_lru: bool = True
     deactivate_file_requires_lru: bool = True
     gup_head_local_drain: bool = False
     gup_drain_trigger: str = "refcount_2level"
+    gup_expected_refs: str = "plus_one"
     gup_skip_large_for_drain: bool = True
     gup_retry_style: str = "collected_count"
     migrate_passes: str = "async3_sync7"
