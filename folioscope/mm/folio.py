@@ -1,4 +1,4 @@
-"""struct folio, as far as the model needs it (kernel-model.md §2.1).
+"""struct folio, as far as the model needs it (docs/model.md §1, "Folios").
 
 Flags are plain attributes (``folio.lru`` is PG_lru).  The refcount is kept
 as a number, as the kernel keeps it; ``mm.refs.holders()`` explains it.

@@ -1,4 +1,5 @@
-"""Invariants of the model (kernel-model.md §9), checked after every step
+"""Invariants of the model (the holders of docs/model.md §1 add up to the
+refcount, PG_lru agrees with the lists, ...), checked after every step
 under test.  A violation is a bug in folioscope, not in the scenario."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """mm/migrate.c: migrating isolated folios for a longterm pin
-(kernel-model.md §8.4, §8.6).
+(docs/model.md §1 "Migration", §2 ``migrate_passes``; findings Q7).
 
 ``migrate_passes`` chooses the retry structure: ``10x`` is v5.18's
 migrate_pages() (ten rounds of unmap_and_move(): unmap, check, remap);

@@ -1,4 +1,5 @@
-"""mm/mlock.c: the per-CPU mlock batch (kernel-model.md §5).
+"""mm/mlock.c: the per-CPU mlock batch of 2fbb0c10d1e8 (v5.18) and mlock(2)
+(docs/model.md §1, "The mlock batch" and "mlock(2) and munlock(2)").
 
 All three producers (mlock_folio, mlock_new_folio, munlock_folio) share one
 per-CPU batch whose entries carry a tag: LRU_FOLIO, NEW_FOLIO or none

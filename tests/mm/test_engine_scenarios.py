@@ -1,9 +1,10 @@
-"""The bugs of kernel-model.md §10 as minimal interleavings, under every
-variant, checked step by step: refcounts with their holders, flags, lists,
-batches, results and stats, and the new folio F' after a migration (§8.6).
+"""The bugs of the thread (scenarios/b1-* to b7-*, README) as minimal
+interleavings, under every variant, checked step by step: refcounts with
+their holders, flags, lists, batches, results and stats, and the new folio
+F' after a migration (docs/model.md §1, "Migration").
 
-Per-variant expectations come from §10's text, §8.3's triggers and §1's
-switches (head-of-collect drain for hugh-suggestion and hugh-portmanteau,
+Per-variant expectations come from the bugs' threads, the drain triggers
+(docs/model.md §2, gup_drain_trigger) and the switches (head-of-collect drain for hugh-suggestion and hugh-portmanteau,
 local-first drain_all for v6.18, migrate_drain_after_move)."""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def stats(m):
 
 def assert_migrated(m, old, *, mapped_holders, on_lru, list_name, extra_flags=(),
                     pins=1, cpu=0):
-    """KM §8.6: the old folio is freed; F' lives in ZONE_NORMAL, pinned, with
+    """migrate_folio_move() (findings Q7): the old folio is freed; F' lives in ZONE_NORMAL, pinned, with
     the mappings; it is on ``list_name`` if it was drained, else in the
     pinning CPU's lru_add with PG_lru clear."""
     new = old + "'"
@@ -153,7 +154,7 @@ def test_b2_will_deacon_failure(variant):
 
 @pytest.mark.parametrize("variant", ALL)
 def test_b2_mlock_entry_on_pinning_cpu_migrates_everywhere(variant):
-    """§10 B2, last point: the unmap-time local mlock drain releases an entry
+    """B2 (scenarios/b2-mlock-entry-on-pinning-cpu.fs): the unmap-time local mlock drain releases an entry
     on the pinning CPU, so migration succeeds even in a and b."""
     m = _will_state(variant, mlock_cpu=0)
     out = do(m, "cpu0 gup_longterm F")
