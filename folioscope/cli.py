@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--trace", metavar="JSON", help="open a saved JSON trace instead of a scenario")
     play.add_argument("--step", type=int, default=0, metavar="K", help="open at step K")
     _add_lab(sub)
+    from .check.command import add_parser as add_check  # argparse only: no engine import
+
+    add_check(sub)
     return parser
 
 
@@ -229,4 +232,10 @@ def cmd_lab(args: argparse.Namespace) -> int:
         raise UsageError(str(err)) from None
 
 
-COMMANDS = {"lab": cmd_lab, "trace": cmd_trace, "compare": cmd_compare, "variants": cmd_variants, "play": cmd_play}
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import command
+
+    return command.run(args, UsageError, _check_variant)
+
+
+COMMANDS = {"check": cmd_check, "lab": cmd_lab, "trace": cmd_trace, "compare": cmd_compare, "variants": cmd_variants, "play": cmd_play}

@@ -35,10 +35,11 @@ class Folio:
         "private", "plain_maps", "locked_maps", "refcount", "pins", "gets",
         "isolated_by", "alloc_ref", "lru", "active", "referenced", "unevictable",
         "mlocked", "reclaim", "dirty", "writeback", "locked", "list", "pos",
-        "mlock_count", "freed", "mapping_unevictable", "vma_maps",
+        "mlock_count", "freed", "mapping_unevictable", "vma_maps", "_fp",
     )
 
     def __init__(self, name: str, kind: str, order: int = 0, zone: str = "normal") -> None:
+        self._fp: int | None = None
         self.name = name
         self.order = order
         self.kind = kind                      # 'anon' | 'file' | 'shmem'
@@ -140,6 +141,14 @@ class Folio:
         """The set flags, in FLAG_ORDER."""
         return tuple(f for f in FLAG_ORDER if getattr(self, f))
 
+    def fingerprint(self) -> int:
+        """hash(key()), kept: a folio is not changed once its step is over
+        (the engine changes only the copy a step made), so states sharing it
+        hash it once."""
+        if self._fp is None:
+            self._fp = hash(self.key())
+        return self._fp
+
     def __repr__(self) -> str:
         return f"<Folio {self.name} ref={self.refcount} {'|'.join(self.flags())} list={self.list}>"
 
@@ -149,9 +158,11 @@ def _generate_fast_methods() -> None:
     slot, for hashing and equality), generated as straight-line code over
     __slots__: several times faster than loops, and snapshots are on the
     explorer's hot path."""
-    assign = "\n".join(f"    new.{s} = self.{s}" for s in Folio.__slots__)
-    fields = ", ".join(f"self.{s}" for s in Folio.__slots__)
-    source = (f"def copy(self):\n    new = _new(Folio)\n{assign}\n    return new\n"
+    state = [s for s in Folio.__slots__ if s != "_fp"]
+    assign = "\n".join(f"    new.{s} = self.{s}" for s in state)
+    fields = ", ".join(f"self.{s}" for s in state)
+    source = (f"def copy(self):\n    new = _new(Folio)\n{assign}\n    new._fp = None\n"
+              f"    return new\n"
               f"def key(self):\n    return ({fields},)\n")
     namespace: dict = {"Folio": Folio, "_new": object.__new__}
     exec(source, namespace)

@@ -35,24 +35,33 @@ class CpuBatches:
     changed in place: LRU batches hold folio names, the mlock batch
     ``(name, tag)`` pairs."""
 
-    __slots__ = ("cpu", "batches")
+    __slots__ = ("cpu", "batches", "_fp")
 
     def __init__(self, cpu: int) -> None:
         self.cpu = cpu
         self.batches: dict[str, tuple] = {name: () for name in BATCHES}
+        self._fp: int | None = None
 
     def copy(self) -> "CpuBatches":
         new = CpuBatches.__new__(CpuBatches)
         new.cpu = self.cpu
         new.batches = dict(self.batches)
+        new._fp = None
         return new
+
+    def fingerprint(self) -> int:
+        """hash(key()), kept: like a folio, a CPU's batches are copied before
+        a step changes them, never changed afterwards."""
+        if self._fp is None:
+            self._fp = hash(tuple(self.batches.values()))
+        return self._fp
 
     def pending(self) -> bool:
         """Any batch non-empty (cpu_needs_drain's folio part)."""
         return any(self.batches.values())
 
     def key(self) -> tuple:
-        return tuple(self.batches[name] for name in BATCHES)
+        return tuple(self.batches.values())   # built in BATCHES order, replaced in place
 
 
 class DrainWorkLog:

@@ -7,7 +7,8 @@ from typing import Iterator
 
 from ..dsl.ast import Expect, Op, Repeat, Scenario, Statement
 from ..dsl.errors import ScenarioError
-from ..mm import DEFAULT_VARIANT, DeclarationError, Machine
+from ..mm import DEFAULT_VARIANT, DeclarationError, Machine, Outcome
+from ..mm.machine import NotSuspended, WouldBlock
 from ..mm.flat import Flattener
 from ..mm.machine import MULTI_FOLIO_OPS
 from .expect import applies, evaluate
@@ -21,22 +22,41 @@ def variant_for(scenario: Scenario, override: str | None = None) -> str:
 
 def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = False) -> Trace:
     """Execute ``scenario`` under ``variant`` and return its trace.
-    ``check`` asserts the model's invariants after every step (tests)."""
-    name = variant_for(scenario, variant)
-    machine = Machine(name, scenario.cpus, check=check)
+    ``check`` asserts the model's invariants after every step (tests).
+    A concurrent scenario's threads run after the prologue, one after the
+    other in CPU order: one interleaving of many."""
+    return run_sequential(scenario, variant, check, threads=True)[1]
+
+
+ONE_INTERLEAVING = ("one interleaving of many: the threads ran one after the other in CPU "
+                    "order; `folioscope check` explores them all")
+
+
+def run_sequential(scenario: Scenario, variant: object = None, check: bool = False,
+                   threads: bool = False) -> tuple[Machine, Trace]:
+    """Run the scenario's sequential part (and, with ``threads``, its
+    threads in CPU order); returns the machine as it ends, and the trace."""
+    machine = Machine(variant_for(scenario, variant), scenario.cpus, check=check)  # type: ignore[arg-type]
+    name = machine.variant.name
     _declare(machine, scenario)
     trace = Trace(scenario.path, scenario.source, scenario.title, name, scenario.cpus)
     flattener = Flattener()
     trace.start(flattener.full(machine.state), _initial_step(scenario))
     last_result: str | None = None
     seen: dict = {}   # a loop repeats its events: keep one copy of each
-    for stmt in _statements(scenario.body):
+    body = list(scenario.body)
+    thread_blocks = sorted(getattr(scenario, "threads", ()), key=lambda t: t.cpu)
+    if threads and thread_blocks:
+        trace.note = ONE_INTERLEAVING
+        for thread in thread_blocks:
+            body += list(thread.body)
+    for stmt in _statements(body):
         if isinstance(stmt, Expect):
-            if applies(stmt, name):
+            if applies(stmt, name) and not _for_check(stmt):
                 trace.add_expects([evaluate(stmt, flattener.flat, last_result)])
             continue
         for folios in _calls(stmt):
-            outcome = machine.apply(stmt.name, stmt.cpu, folios, stmt.flags, stmt.batch)
+            outcome = _run_op(machine, stmt, folios, scenario)
             changes = tuple(Change(*c) for c in flattener.update(machine.state, machine.last))
             trace.append(Step(
                 index=len(trace), line=stmt.pos.line, column=stmt.pos.column, cpu=stmt.cpu,
@@ -44,7 +64,44 @@ def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = F
                 text=statement_text(stmt, folios), result=outcome.result, detail=outcome.detail,
                 events=tuple(seen.setdefault(e, e) for e in outcome.events), changes=changes))
             last_result = outcome.result
-    return trace
+    return machine, trace
+
+
+def _for_check(expect: Expect) -> bool:
+    """``expect verdict == …`` is judged by ``folioscope check``, not by a replay."""
+    return type(expect.check).__name__ == "ExpectVerdict"
+
+
+def _run_op(machine: Machine, op: Op, folios: tuple[str, ...], scenario: Scenario) -> Outcome:
+    """One call: to its end, or (``split``, ``work``, ``resume``) one step of
+    a split operation; a split operation that cannot go on is the
+    scenario's error, not the kernel's."""
+    try:
+        if op.name == "work":
+            return machine.work(op.cpu)
+        if op.name == "resume":
+            return machine.resume(op.cpu)
+        if getattr(op, "split", False):
+            return machine.start(op.name, op.cpu, folios, op.flags, op.batch)
+        return machine.apply(op.name, op.cpu, folios, op.flags, op.batch)
+    except WouldBlock as err:
+        raise ScenarioError.at(op.pos, scenario.path, scenario.source, f"{err}",
+                               hint=_unblock_hint(machine)) from None
+    except NotSuspended as err:
+        raise ScenarioError.at(op.pos, scenario.path, scenario.source, str(err),
+                               hint="`split` an operation first: `cpuN drain all split`, "
+                               "`cpuN gup_longterm F split`") from None
+
+
+def _unblock_hint(machine: Machine) -> str:
+    """What to write first so that the blocked step can run."""
+    queued = machine.state.queued_work
+    if queued:
+        return "add " + ", ".join(f"`cpu{c} work`" for c in queued) + " before"
+    holder = machine.state.drain_mutex
+    if holder is not None:
+        return f"add `cpu{holder} resume` before: it holds lru_add_drain_all()'s mutex"
+    return "resume the split operation first"
 
 
 def _declare(machine: Machine, scenario: Scenario) -> None:
@@ -85,4 +142,6 @@ def statement_text(op: Op, folios: tuple[str, ...]) -> str:
     words = [f"cpu{op.cpu}", name, *folios, *op.flags]
     if op.batch:
         words.append(op.batch)
+    if getattr(op, "split", False):
+        words.append("split")
     return " ".join(words)

@@ -81,6 +81,8 @@ class Trace:
     variant: str
     cpus: int
     steps: list[Step] = field(default_factory=list)
+    note: str = ""
+    """Said in the header: e.g. that a concurrent file shows one interleaving."""
     _checkpoints: dict[int, FlatState] = field(default_factory=dict, repr=False)
     _checkpoint_index: list[int] = field(default_factory=list, repr=False)
     _final: FlatState = field(default_factory=dict, repr=False)

@@ -30,6 +30,8 @@ def _header(trace: Trace) -> list[str]:
     lines = [f"# {trace.title}"] if trace.title else []
     lines.append(f"# {trace.path} under {trace.variant}{letter}, {trace.cpus} CPUs, "
                  f"{trace.last} step{'' if trace.last == 1 else 's'}")
+    if trace.note:
+        lines.append(f"# {trace.note}")
     return lines
 
 
