@@ -72,15 +72,22 @@ class Change:
     sets: tuple[tuple[str, SwitchValue], ...] = ()
     """The switch values the commit gives the model, in mainline order."""
     note: str = ""
+    queued: bool = False
+    """Taken into a maintainer or stable-rc tree, its mainline release not
+    verified (``release`` stays empty: releases.py never counts it)."""
 
     @property
     def merged(self) -> bool:
         return bool(self.release)
 
+    @property
+    def where(self) -> str:
+        """The release, ``in mm tree`` (queued) or ``never merged``."""
+        return self.release or ("in mm tree" if self.queued else "never merged")
+
     def cite(self) -> str:
         """``33dfe9204f29 ("mm/gup: ...", v6.11)``."""
-        where = self.release or "never merged"
-        return f'{self.ref} ("{self.subject}", {where})'
+        return f'{self.ref} ("{self.subject}", {self.where})'
 
 
 CHANGES: dict[str, Change] = {c.ref: c for c in (
@@ -122,7 +129,7 @@ CHANGES: dict[str, Change] = {c.ref: c for c in (
            "v6.18", (("drain_all_local_first", True),),
            note="cited by its posting (v2 6/6): the mainline commit id was not verified"),
     Change("827c5bc53f21", "mm/gup: fix always draining LRU caches in collect_longterm_unpinnable_folios()",
-           sets=(("gup_expected_refs", "plus_pins"),),
+           sets=(("gup_expected_refs", "plus_pins"),), queued=True,
            note="a linux-6.12.y stable-rc branch commit of 2026, after v6.18 in the mm trees; "
                 "its mainline id and release are not verified"),
     Change("56819052-d3f5-4209-824d-5cfbf49ff6e9@redhat.com",
