@@ -3,9 +3,9 @@ records a trace (one step per operation, expectations attached)."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
-from ..dsl.ast import Expect, Op, Repeat, Scenario, Statement
+from ..dsl.ast import Expect, ExpectResult, Op, Repeat, Scenario, Statement
 from ..dsl.errors import ScenarioError
 from ..mm import DEFAULT_VARIANT, DeclarationError, Machine, Outcome
 from ..mm.machine import NotSuspended, WouldBlock
@@ -20,12 +20,18 @@ def variant_for(scenario: Scenario, override: str | None = None) -> str:
     return override or scenario.kernel or DEFAULT_VARIANT
 
 
-def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = False) -> Trace:
+PROGRESS_EVERY = 1024
+"""Steps between two calls of ``run_scenario``'s ``progress``."""
+
+
+def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = False,
+                 progress: Callable[[int], None] | None = None) -> Trace:
     """Execute ``scenario`` under ``variant`` and return its trace.
-    ``check`` asserts the model's invariants after every step (tests).
+    ``check`` asserts the model's invariants after every step (tests);
+    ``progress(steps)`` is told the steps run so far every PROGRESS_EVERY.
     A concurrent scenario's threads run after the prologue, one after the
     other in CPU order: one interleaving of many."""
-    return run_sequential(scenario, variant, check, threads=True)[1]
+    return run_sequential(scenario, variant, check, threads=True, progress=progress)[1]
 
 
 ONE_INTERLEAVING = ("one interleaving of many: the threads ran one after the other in CPU "
@@ -33,7 +39,8 @@ ONE_INTERLEAVING = ("one interleaving of many: the threads ran one after the oth
 
 
 def run_sequential(scenario: Scenario, variant: object = None, check: bool = False,
-                   threads: bool = False) -> tuple[Machine, Trace]:
+                   threads: bool = False, progress: Callable[[int], None] | None = None,
+                   ) -> tuple[Machine, Trace]:
     """Run the scenario's sequential part (and, with ``threads``, its
     threads in CPU order); returns the machine as it ends, and the trace."""
     machine = Machine(variant_for(scenario, variant), scenario.cpus, check=check)  # type: ignore[arg-type]
@@ -52,8 +59,8 @@ def run_sequential(scenario: Scenario, variant: object = None, check: bool = Fal
             body += list(thread.body)
     for stmt in _statements(body):
         if isinstance(stmt, Expect):
-            if applies(stmt, name) and not _for_check(stmt):
-                trace.add_expects([evaluate(stmt, flattener.flat, last_result)])
+            if not _for_check(stmt):
+                _expect(trace, stmt, name, flattener.flat, last_result)
             continue
         for folios in _calls(stmt):
             outcome = _run_op(machine, stmt, folios, scenario)
@@ -64,6 +71,8 @@ def run_sequential(scenario: Scenario, variant: object = None, check: bool = Fal
                 text=statement_text(stmt, folios), result=outcome.result, detail=outcome.detail,
                 events=tuple(seen.setdefault(e, e) for e in outcome.events), changes=changes))
             last_result = outcome.result
+            if progress is not None and len(trace) % PROGRESS_EVERY == 0:
+                progress(len(trace) - 1)
     return machine, trace
 
 
@@ -104,6 +113,16 @@ def _unblock_hint(machine: Machine) -> str:
     return "resume the split operation first"
 
 
+def _expect(trace: Trace, stmt: Expect, variant: str, flat: dict, last_result: str | None) -> None:
+    """Check an expectation that applies to ``variant``; count one that does not."""
+    if not applies(stmt, variant):
+        trace.skip(stmt.pos.line, stmt.text, stmt.variants)
+        return
+    trace.add_expects([evaluate(stmt, flat, last_result)])
+    if isinstance(stmt.check, ExpectResult):
+        trace.checked_results.add(trace.last)
+
+
 def _declare(machine: Machine, scenario: Scenario) -> None:
     for decl in scenario.decls:
         for name in decl.names:
@@ -127,6 +146,22 @@ def _statements(body: list[Statement] | tuple[Statement, ...]) -> Iterator[Op | 
                 yield from _statements(stmt.body)
         else:
             yield stmt
+
+
+def planned_steps(scenario: Scenario) -> int:
+    """The steps ``run_scenario`` will record, counted before running it."""
+    return count_calls(scenario.body) + sum(count_calls(t.body) for t in getattr(scenario, "threads", ()))
+
+
+def count_calls(body: list[Statement] | tuple[Statement, ...]) -> int:
+    """The steps ``body`` will run (its repeats unrolled), without running it."""
+    total = 0
+    for stmt in body:
+        if isinstance(stmt, Repeat):
+            total += stmt.count * count_calls(stmt.body)
+        elif isinstance(stmt, Op):
+            total += len(_calls(stmt))
+    return total
 
 
 def _calls(op: Op) -> list[tuple[str, ...]]:

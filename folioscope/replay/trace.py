@@ -49,6 +49,18 @@ class ExpectOutcome:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """An ``expect`` scoped to other variants (``@ v6.11``), not checked in this run."""
+
+    line: int
+    text: str
+    variants: tuple[str, ...]
+    """The variants it is for."""
+    times: int = 1
+    """How often the run passed it (a ``repeat`` passes it once a round)."""
+
+
+@dataclass(frozen=True)
 class Step:
     """One executed operation (step 0 is the declared initial state)."""
 
@@ -86,6 +98,10 @@ class Trace:
     _checkpoints: dict[int, FlatState] = field(default_factory=dict, repr=False)
     _checkpoint_index: list[int] = field(default_factory=list, repr=False)
     _final: FlatState = field(default_factory=dict, repr=False)
+    skipped: dict[tuple[int, str], Skipped] = field(default_factory=dict)
+    """Expectations for other variants, by (line, text)."""
+    checked_results: set[int] = field(default_factory=set)
+    """Steps whose result an ``expect result`` checked: a BUG there was expected."""
 
     # --- building ---------------------------------------------------------
 
@@ -108,6 +124,13 @@ class Trace:
         """Attach evaluated expectations to the most recent step (in place:
         a step may carry thousands, and each must cost the same)."""
         self.steps[-1].expects.extend(outcomes)
+
+    def skip(self, line: int, text: str, variants: tuple[str, ...]) -> None:
+        """Count an expectation this run passed without checking (other variants)."""
+        key = (line, text)
+        prior = self.skipped.get(key)
+        self.skipped[key] = replace(prior, times=prior.times + 1) if prior \
+            else Skipped(line, text, variants)
 
     # --- reading ----------------------------------------------------------
 
@@ -153,6 +176,13 @@ class Trace:
     def failed(self) -> list[ExpectOutcome]:
         """Expectations that did not hold."""
         return [o for _, o in self.expectations() if not o.ok]
+
+
+    @property
+    def unexpected_bugs(self) -> list[Step]:
+        """Steps that would BUG() with no ``expect result`` after them to say
+        the scenario meant it."""
+        return [s for s in self.steps if s.result == "BUG" and s.index not in self.checked_results]
 
 
 def holders_text(holders: tuple) -> str:
