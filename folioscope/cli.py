@@ -1,7 +1,9 @@
 """The command line: argument parsing and exit codes only.
 
 Exit status: 0 the scenario ran and every expectation held; 1 an
-expectation failed; 2 the input or the command line is wrong.
+expectation failed, or an operation would BUG() and no ``expect result``
+said the scenario meant it (``compare``: under any variant); 2 the input or
+the command line is wrong.
 Only ``play`` imports Textual.
 """
 
@@ -203,13 +205,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .replay import run_scenario
     from .views import compare
 
-    names = VARIANT_NAMES
+    names: tuple[str, ...] = VARIANT_NAMES
     if args.kernel:
-        names = tuple(_check_variant(n.strip()) for n in args.kernel.split(",") if n.strip())
+        names = tuple(str(_check_variant(n.strip())) for n in args.kernel.split(",") if n.strip())
         if not names:
             raise UsageError("--kernel needs at least one variant")
     scenario = _scenario(args.file)
-    runs = []
+    runs: list[compare.Run] = []
     with _progress(scenario, len(names), f"compare {names[0]}") as bar:
         for i, name in enumerate(names):
             trace = run_scenario(scenario, name, progress=bar)
@@ -232,9 +234,12 @@ def _scenario(path: str):
     from .dsl import parse_file
 
     if _looks_like_json(path):
-        raise UsageError(f"{path} is a saved JSON trace, not a scenario: "
-                         f"open it with `folioscope play --trace {path}`")
+        raise UsageError(_json_given(path))
     return parse_file(path)
+
+
+def _json_given(path: str) -> str:
+    return f"{path} is a saved JSON trace, not a scenario: open it with `folioscope play --trace {path}`"
 
 
 def _looks_like_json(path: str) -> bool:
@@ -296,6 +301,8 @@ def cmd_play(args: argparse.Namespace) -> int:
         source = _open_saved(args.trace)
     else:
         path = args.file or str(default_scenario())
+        if _looks_like_json(path):
+            raise UsageError(_json_given(path))
         source = ScenarioSource(path, _check_variant(args.kernel))
     trace = source.build()
     from .tui.app import run  # Textual only now, once the input is known good

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 STEP_SECONDS = 60e-6
 """Time to run and record one step, rounded up from benchmarks/replay.py
@@ -96,8 +96,8 @@ class ProgressBar:
         self.enabled = total > 0 and is_terminal(self.stream)
         self._start = time.monotonic()
         self._offset = 0
-        self._bar = None
-        self._task = None
+        self._bar: Any = None          # a rich Progress, once shown
+        self._task: Any = None
 
     def __call__(self, done: int) -> None:
         if not self.enabled:
@@ -106,7 +106,7 @@ class ProgressBar:
             if time.monotonic() - self._start < SHOW_AFTER:
                 return
             self._show()
-        self._bar.update(self._task, completed=self._offset + done)  # type: ignore[attr-defined]
+        self._bar.update(self._task, completed=self._offset + done)
 
     def next_run(self, steps_done: int, label: str) -> None:
         """The previous run finished after ``steps_done`` steps; ``label`` is next."""
@@ -128,8 +128,14 @@ class ProgressBar:
 
     def _show(self) -> None:
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         console = Console(file=self.stream, force_terminal=True)
         self._bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),

@@ -50,7 +50,7 @@ def _header(trace: Trace) -> list[str]:
 def _initial(trace: Trace) -> list[str]:
     state = trace.state_at(0)
     lines = ["", "step 0  initial state"]
-    for name in state["folios"]:
+    for name in _or_empty(state["folios"]):
         lines.append(INDENT + folio_line(state, name))
     lines += [INDENT + _expect_line(o) for o in trace.steps[0].expects]
     return lines
@@ -154,18 +154,26 @@ def change_lines(changes: tuple[Change, ...], deltas: bool = False) -> list[str]
                 text = _folio_change(field, c)
                 if text:
                     folios.setdefault(name, []).append(text)
-        elif parts[0].startswith("cpu"):
-            others.append(f"{c.key} {entries_change(c.old or (), c.new or ())}" if deltas
-                          else f"{c.key} {_value(c.old or ())} → {_value(c.new or ())}")
-        elif c.key == "stats.drain_all_work" and deltas:
-            others.append(f"{c.key} {_calls_change(_or_empty(c.old), _or_empty(c.new))}")
-        elif c.key == "stats.drain_all_work":
-            others.append(f"{c.key} {_value(c.old)} → {_value(c.new)}")
-        elif parts[0] in ("stats", "lru_disable_count"):
-            others.append(f"{c.key} {value_text(c.key, c.old)} → {value_text(c.key, c.new)}")
+        else:
+            others += _other_change(c, deltas)
     lines = [f"{name}: " + ", ".join(items) for name, items in folios.items()]
     lines += [f"new folio {folio_line(fields, name)}" for name, fields in born.items()]
     return lines + others
+
+
+def _other_change(c: Change, deltas: bool) -> list[str]:
+    """A batch, counter or lru_disable_count change."""
+    if c.key.startswith("cpu"):
+        if deltas:
+            return [f"{c.key} {entries_change(_or_empty(c.old), _or_empty(c.new))}"]
+        return [f"{c.key} {_value(c.old or ())} → {_value(c.new or ())}"]
+    if c.key == "stats.drain_all_work":
+        if deltas:
+            return [f"{c.key} {_calls_change(_or_empty(c.old), _or_empty(c.new))}"]
+        return [f"{c.key} {_value(c.old)} → {_value(c.new)}"]
+    if c.key.startswith("stats.") or c.key == "lru_disable_count":
+        return [f"{c.key} {value_text(c.key, c.old)} → {value_text(c.key, c.new)}"]
+    return []
 
 
 def _old_refcount(changes: tuple[Change, ...], name: str) -> object:
@@ -175,12 +183,13 @@ def _old_refcount(changes: tuple[Change, ...], name: str) -> object:
 
 def _folio_change(field: str, c: Change) -> str | None:
     if field == "flags":
-        old, new = set(c.old or ()), set(c.new or ())
-        gained = [f"+{f}" for f in (c.new or ()) if f not in old]
-        lost = [f"-{f}" for f in (c.old or ()) if f not in new]
+        was, now = _or_empty(c.old), _or_empty(c.new)
+        was_set, now_set = set(was), set(now)
+        gained = [f"+{f}" for f in now if f not in was_set]
+        lost = [f"-{f}" for f in was if f not in now_set]
         return "flags " + " ".join(gained + lost)
     if field == "holders":
-        return "held by " + holders_text(c.new or ())
+        return "held by " + holders_text(tuple(_or_empty(c.new)))
     if field in ("order", "kind"):
         return None
     return f"{field} {_value(c.old)} → {_value(c.new)}"

@@ -9,7 +9,6 @@ import resource
 import stat
 
 import pytest
-
 from clitools import B2, run_cli
 
 ENOSPC = """

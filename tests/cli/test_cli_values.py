@@ -30,7 +30,7 @@ def test_batch_entries_are_printed_as_an_expectation_writes_them(tmp_path) -> No
 def test_trace_of_a_saved_json_trace_points_to_play(tmp_path) -> None:
     saved = tmp_path / "saved.json"
     assert run_cli("trace", B2, "--format", "json", "-o", str(saved)).returncode == 0
-    for command in ("trace", "compare"):
+    for command in ("trace", "compare", "play"):
         proc = run_cli(command, str(saved))
         assert proc.returncode == 2
         assert f"folioscope play --trace {saved}" in proc.stderr
