@@ -10,8 +10,7 @@ state is as before, the result ``BUG``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from . import gup, mlock, rmap, swap, vmscan
 from .context import MM, KernelBug, Suspended, WouldBlock
@@ -39,8 +38,7 @@ class NotSuspended(ValueError):
     """``resume`` or ``work`` where there is nothing to continue or run."""
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What one step did."""
 
     result: str

@@ -51,6 +51,7 @@ def run_sequential(scenario: Scenario, variant: object = None, check: bool = Fal
     trace.start(flattener.full(machine.state), _initial_step(scenario))
     last_result: str | None = None
     seen: dict = {}   # a loop repeats its events: keep one copy of each
+    plans: dict[int, list] = {}   # and its calls: plan each statement once
     body = list(scenario.body)
     thread_blocks = sorted(getattr(scenario, "threads", ()), key=lambda t: t.cpu)
     if threads and thread_blocks:
@@ -62,14 +63,16 @@ def run_sequential(scenario: Scenario, variant: object = None, check: bool = Fal
             if not _for_check(stmt):
                 _expect(trace, stmt, name, flattener.flat, last_result)
             continue
-        for folios in _calls(stmt):
+        plan = plans.get(id(stmt))
+        if plan is None:
+            plan = plans[id(stmt)] = _plan(stmt)
+        for folios, args, text in plan:
             outcome = _run_op(machine, stmt, folios, scenario)
-            changes = tuple(Change(*c) for c in flattener.update(machine.state, machine.last))
+            changes = tuple([Change(*c) for c in flattener.update(machine.state, machine.last)])
             trace.append(Step(
-                index=len(trace), line=stmt.pos.line, column=stmt.pos.column, cpu=stmt.cpu,
-                op=stmt.name, args=folios + stmt.flags + ((stmt.batch,) if stmt.batch else ()),
-                text=statement_text(stmt, folios), result=outcome.result, detail=outcome.detail,
-                events=tuple(seen.setdefault(e, e) for e in outcome.events), changes=changes))
+                len(trace.steps), stmt.pos.line, stmt.pos.column, stmt.cpu, stmt.name, args, text,
+                outcome.result, outcome.detail,
+                tuple([seen.setdefault(e, e) for e in outcome.events]), changes))
             last_result = outcome.result
             if progress is not None and len(trace) % PROGRESS_EVERY == 0:
                 progress(len(trace) - 1)
@@ -146,6 +149,12 @@ def _statements(body: list[Statement] | tuple[Statement, ...]) -> Iterator[Op | 
                 yield from _statements(stmt.body)
         else:
             yield stmt
+
+
+def _plan(op: Op) -> list[tuple[tuple[str, ...], tuple[str, ...], str]]:
+    """A statement's calls: (folios, the step's args, its text)."""
+    extra = op.flags + ((op.batch,) if op.batch else ())
+    return [(folios, folios + extra, statement_text(op, folios)) for folios in _calls(op)]
 
 
 def planned_steps(scenario: Scenario) -> int:
