@@ -148,7 +148,7 @@ class FolioBuilder:
         if maps == "pmd" and order != PMD_ORDER:
             raise self.r.fail(seen["vma_maps"], f"'vma_maps=pmd' needs order={PMD_ORDER}",
                               hint=f"a PMD maps {1 << PMD_ORDER} pages (HPAGE_PMD_ORDER with 4 KiB pages); "
-                                   "a smaller large folio is PTE-mapped: vma_maps=all, part or split")
+                                   "a smaller large folio is PTE-mapped: vma_maps=all, part or two_runs")
 
     def kind_conflicts(self, kind: str, attrs: dict, seen: dict[str, Tree]) -> None:
         """Attributes only some kinds have: folio_expected_ref_count()

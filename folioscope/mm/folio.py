@@ -13,11 +13,11 @@ FLAG_ORDER = ("lru", "active", "referenced", "unevictable", "mlocked",
               "swapbacked", "reclaim", "dirty", "writeback")
 """Page flags shown in traces, in this order."""
 
-VMA_MAPS = ("all", "part", "split", "pmd")
+VMA_MAPS = ("all", "part", "two_runs", "pmd")
 """How each vma mapping a folio maps it, which decides what mlock_pte_range()
 does with a large folio (mm/mlock.c, dc68badcede4): ``all``, every page by
 consecutive PTEs in order inside one page table; ``part``, only some pages;
-``split``, every page but in two runs of PTEs (across a PMD boundary, or
+``two_runs``, every page but in two runs of PTEs (across a PMD boundary, or
 out of order after mremap); ``pmd``, one PMD (a PMD-sized folio)."""
 
 PMD_ORDER = 9

@@ -243,7 +243,7 @@ def _mlock_large(mm: MM, cpu: int, folio: Folio) -> None:
     if folio.vma_maps == "part":
         mm.log("allow_mlock_munlock({folio}): folio_mlock_step() < folio_nr_pages() {n}: "
                "not fully mapped — skipped", "allow_mlock_munlock", f, n=folio.nr_pages)
-    elif folio.vma_maps == "split":
+    elif folio.vma_maps == "two_runs":
         mm.log("allow_mlock_munlock({folio}): no walk of one page table maps all {n} pages "
                "in order — skipped", "allow_mlock_munlock", f, n=folio.nr_pages)
     else:
@@ -256,7 +256,7 @@ def _munlock_large(mm: MM, cpu: int, folio: Folio) -> None:
     """dc68badcede4: allow_mlock_munlock() allows any munlock ("it's possible
     that large folio is mlocked and VMA is split later"): munlock_folio() once
     per run of PTEs the walk meets, so twice for a folio mapped in two runs."""
-    runs = 2 if folio.vma_maps == "split" else 1
+    runs = 2 if folio.vma_maps == "two_runs" else 1
     for run in range(1, runs + 1):
         mm.log("allow_mlock_munlock({folio}): munlock allowed{which}", "allow_mlock_munlock",
                folio.name, which=f" (run {run} of {runs})" if runs > 1 else "")

@@ -58,7 +58,7 @@ def test_mlock_of_a_large_folio_the_vma_maps_whole(variant):
 
 
 @pytest.mark.parametrize("variant", ALL)
-@pytest.mark.parametrize("maps", ["part", "split"])
+@pytest.mark.parametrize("maps", ["part", "two_runs"])
 def test_mlock_skips_a_large_folio_not_mapped_whole_in_one_run(variant, maps):
     m = machine(variant)
     m.declare("L", "anon", order=3, vma_maps=maps)
@@ -87,7 +87,7 @@ def test_munlock_once_per_run_of_ptes_undercounts(variant):
     while the other vma is still locked (reclaim's folio_referenced_one()
     would restore it; not modelled)."""
     m = machine(variant)
-    m.declare("L", "anon", order=2, locked=2, vma_maps="split")
+    m.declare("L", "anon", order=2, locked=2, vma_maps="two_runs")
     assert f(m, "L").mlock_count == 2
     out = run(m, "cpu0 sys_munlock L")[0]
     if handles_large(variant):
@@ -163,10 +163,10 @@ def test_munlock_over_part_of_a_pmd_splits_it_and_munlocks(variant):
 @pytest.mark.parametrize("variant", ALL)
 def test_migration_keeps_the_shape(variant):
     m = machine(variant)
-    m.declare("L", "anon", order=2, zone="movable", vma_maps="split")
+    m.declare("L", "anon", order=2, zone="movable", vma_maps="two_runs")
     run(m, "cpu0 gup_longterm L")
     if "L'" in m.state.folios:
-        assert f(m, "L'").vma_maps == "split"
+        assert f(m, "L'").vma_maps == "two_runs"
 
 
 @pytest.mark.parametrize("text,message", [
