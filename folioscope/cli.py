@@ -304,10 +304,10 @@ def cmd_play(args: argparse.Namespace) -> int:
         if _looks_like_json(path):
             raise UsageError(_json_given(path))
         source = ScenarioSource(path, _check_variant(args.kernel))
-    trace = source.build()
+    build = source.start()  # parsed and declared: bad input fails here; the run goes on in the UI
     from .tui.app import run  # Textual only now, once the input is known good
 
-    return run(source, trace, start_step=max(0, min(args.step, trace.last)))
+    return run(source, build, start_step=max(0, args.step))
 
 
 def _open_saved(path: str):

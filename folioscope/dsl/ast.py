@@ -158,7 +158,7 @@ class ExpectStat:
 class ExpectThreadResult:
     """``cpu0.result != ok`` in a condition: the result of the last operation
     of cpu0's thread (op is ``==`` or ``!=``; value one of ``vocabulary.RESULTS``).
-    Only in conditions, filters (and, as ``ResultLocation``, locations)."""
+    Only in conditions and filters (and, as a ``Location`` of kind ``result``, in locations)."""
 
     cpu: int
     op: str

@@ -43,6 +43,23 @@ def run_sequential(scenario: Scenario, variant: object = None, check: bool = Fal
                    ) -> tuple[Machine, Trace]:
     """Run the scenario's sequential part (and, with ``threads``, its
     threads in CPU order); returns the machine as it ends, and the trace."""
+    for machine, trace in _stepwise(scenario, variant, check, threads, progress):
+        pass
+    return machine, trace
+
+
+def run_stepwise(scenario: Scenario, variant: str | None = None) -> Iterator[Trace]:
+    """``run_scenario`` an operation at a time, for the replayer to show the
+    first steps while the rest builds: yields the trace being built once the
+    declarations are made, before each operation (the steps so far complete
+    with their expectations), and at the end.  Declaration errors are raised
+    by the first ``next``."""
+    return (trace for _, trace in _stepwise(scenario, variant, threads=True))
+
+
+def _stepwise(scenario: Scenario, variant: object = None, check: bool = False,
+              threads: bool = False, progress: Callable[[int], None] | None = None,
+              ) -> Iterator[tuple[Machine, Trace]]:
     machine = Machine(variant_for(scenario, variant), scenario.cpus, check=check)  # type: ignore[arg-type]
     name = machine.variant.name
     _declare(machine, scenario)
@@ -67,6 +84,7 @@ def run_sequential(scenario: Scenario, variant: object = None, check: bool = Fal
         if plan is None:
             plan = plans[id(stmt)] = _plan(stmt)
         for folios, args, text in plan:
+            yield machine, trace
             outcome = _run_op(machine, stmt, folios, scenario)
             changes = tuple([Change(*c) for c in flattener.update(machine.state, machine.last)])
             trace.append(Step(
@@ -76,7 +94,7 @@ def run_sequential(scenario: Scenario, variant: object = None, check: bool = Fal
             last_result = outcome.result
             if progress is not None and len(trace) % PROGRESS_EVERY == 0:
                 progress(len(trace) - 1)
-    return machine, trace
+    yield machine, trace
 
 
 def _for_check(expect: Expect) -> bool:

@@ -20,7 +20,7 @@ re-running the model.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Iterable, Iterator
 
 from ..mm.events import Event
@@ -142,6 +142,14 @@ class Trace:
         prior = self.skipped.get(key)
         self.skipped[key] = replace(prior, times=prior.times + 1) if prior \
             else Skipped(line, text, variants)
+
+    def copy(self) -> "Trace":
+        """The trace as built so far, unaffected by later appends (the
+        replayer shows it while the rest builds): the steps are shared, the
+        containers that building grows are copied."""
+        grown = {f.name: type(value)(value) for f in fields(self)
+                 if isinstance(value := getattr(self, f.name), (list, dict, set))}
+        return replace(self, **grown)
 
     # --- reading ----------------------------------------------------------
 
