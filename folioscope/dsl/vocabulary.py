@@ -19,6 +19,8 @@ import difflib
 from dataclasses import dataclass
 
 from folioscope.mm.folio import FLAG_ORDER, LRU_LISTS
+from folioscope.mm.folio import PMD_ORDER as PMD_ORDER
+from folioscope.mm.folio import VMA_MAPS as _VMA_MAPS
 from folioscope.mm.machine import SPLITTABLE_OPS
 from folioscope.mm.state import BATCHES as BATCHES  # re-exported: the words of the DSL
 from folioscope.mm.state import MLOCK_TAGS as MLOCK_TAGS
@@ -72,7 +74,8 @@ TOP_LEVEL_WORDS = tuple(w for w in STATEMENT_WORDS if w not in ("expect", "repea
 BOOLEAN_WORDS = ("and", "or", "not")
 """The connectives of conditions (also written ``/\\``, ``\\/``, ``~``)."""
 RESERVED_NAMES = frozenset(STATEMENT_WORDS) | {"stats", "result", "verdict", "all", "has", "lacks",
-                                               "locked", "touch", "write", "split", *BOOLEAN_WORDS}
+                                               "locked", "touch", "write", "split", "partial",
+                                               *BOOLEAN_WORDS}
 """Words that cannot name a folio (nor can ``cpuN``): keywords, the subjects
 ``stats``, ``result`` and ``verdict``, ``has``/``lacks``, the connectives and
 the operation flags."""
@@ -83,6 +86,9 @@ KINDS = ("anon", "file", "shmem")
 """Folio kinds; the first word after the folio name."""
 ZONES = ("normal", "movable", "cma")
 """Values of ``zone=`` and of the ``zone`` field."""
+VMA_MAPS = _VMA_MAPS
+"""Values of ``vma_maps=`` and of the ``vma_maps`` field: how each vma maps
+the folio (docs/language.md, "What the vma maps")."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,8 @@ class AttrSpec:
     name: str
     """The word users write."""
     value: str | None
-    """``None`` for a bare word, ``"int"`` for ``name=N``, ``"zone"`` for ``zone=Z``."""
+    """``None`` for a bare word, ``"int"`` for ``name=N``, ``"zone"`` for ``zone=Z``,
+    ``"vma_maps"`` for ``vma_maps=WORD``."""
     doc: str
     """One line for docs and hints."""
     low: int = 0
@@ -116,6 +123,8 @@ FOLIO_ATTRS: dict[str, AttrSpec] = {a.name: a for a in (
     AttrSpec("writeback", None, "PG_writeback set"),
     AttrSpec("swapcache", None, "in the swap cache (anon only): one more reference"),
     AttrSpec("private", None, "PG_private: one more reference"),
+    AttrSpec("vma_maps", "vma_maps", "how each vma maps a large folio: all (the default), part, "
+                                     "two_runs or pmd (order=9)"),
 )}
 """Attributes of ``folio``, by name."""
 
@@ -150,8 +159,10 @@ OPS: dict[str, OpSpec] = {o.name: o for o in (
     OpSpec("mlock", "one", "mlock_folio"),
     OpSpec("mlock_new", "one", "mlock_new_folio"),
     OpSpec("munlock", "one", "munlock_folio"),
-    OpSpec("sys_mlock", "many", "the mlock() syscall"),
-    OpSpec("sys_munlock", "many", "the munlock() syscall"),
+    OpSpec("sys_mlock", "many", "the mlock() syscall; with partial, over part of each large folio",
+           ("partial",)),
+    OpSpec("sys_munlock", "many", "the munlock() syscall; with partial, over part of each large folio",
+           ("partial",)),
     OpSpec("map", "one", "add a mapping (rmap); with locked, into a VM_LOCKED vma", ("locked",)),
     OpSpec("unmap", "one", "remove a mapping; with locked, from a VM_LOCKED vma", ("locked",)),
     OpSpec("get", "one", "folio_get"),
@@ -203,12 +214,15 @@ LIST_NAMES = LRU_LISTS + ("none",)
 POSITIONS = ("head", "tail", "none")
 """Values of the ``pos`` field."""
 BOOLEANS = ("true", "false")
-"""Values of the ``freed`` field."""
+"""Values of the ``freed`` and ``dma_pinned`` fields."""
 
 FOLIO_FIELDS: dict[str, tuple[str, ...] | None] = {
     "refcount": None,
     "mapcount": None,
     "pincount": None,
+    "pins": None,
+    "dma_pinned": BOOLEANS,
+    "vma_maps": VMA_MAPS,
     "mlock_count": None,
     "list": LIST_NAMES,
     "pos": POSITIONS,

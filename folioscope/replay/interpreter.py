@@ -8,9 +8,8 @@ from typing import Callable, Iterator
 from ..dsl.ast import Expect, ExpectResult, Op, Repeat, Scenario, Statement
 from ..dsl.errors import ScenarioError
 from ..mm import DEFAULT_VARIANT, DeclarationError, Machine, Outcome
-from ..mm.machine import NotSuspended, WouldBlock
 from ..mm.flat import Flattener
-from ..mm.machine import MULTI_FOLIO_OPS
+from ..mm.machine import MULTI_FOLIO_OPS, NotSuspended, WouldBlock, follow_migrations
 from .expect import applies, evaluate
 from .trace import Change, Step, Trace
 
@@ -75,6 +74,9 @@ def _stepwise(scenario: Scenario, variant: object = None, check: bool = False,
         trace.note = ONE_INTERLEAVING
         for thread in thread_blocks:
             body += list(thread.body)
+        in_threads = {id(op) for thread in thread_blocks for op in _ops(thread.body)}
+    else:
+        in_threads = set()
     for stmt in _statements(body):
         if isinstance(stmt, Expect):
             if not _for_check(stmt):
@@ -85,6 +87,10 @@ def _stepwise(scenario: Scenario, variant: object = None, check: bool = False,
             plan = plans[id(stmt)] = _plan(stmt)
         for folios, args, text in plan:
             yield machine, trace
+            if id(stmt) in in_threads:      # a thread's names follow migrations, as in check
+                moved = follow_migrations(machine.state, stmt.name, folios)
+                if moved != folios:
+                    folios, args, text = _plan_call(stmt, moved)
             outcome = _run_op(machine, stmt, folios, scenario)
             changes = tuple([Change(*c) for c in flattener.update(machine.state, machine.last)])
             trace.append(Step(
@@ -171,8 +177,21 @@ def _statements(body: list[Statement] | tuple[Statement, ...]) -> Iterator[Op | 
 
 def _plan(op: Op) -> list[tuple[tuple[str, ...], tuple[str, ...], str]]:
     """A statement's calls: (folios, the step's args, its text)."""
+    return [_plan_call(op, folios) for folios in _calls(op)]
+
+
+def _plan_call(op: Op, folios: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     extra = op.flags + ((op.batch,) if op.batch else ())
-    return [(folios, folios + extra, statement_text(op, folios)) for folios in _calls(op)]
+    return folios, folios + extra, statement_text(op, folios)
+
+
+def _ops(body) -> Iterator[Op]:
+    """The operation statements of a block, ``repeat`` bodies once."""
+    for stmt in body:
+        if isinstance(stmt, Repeat):
+            yield from _ops(stmt.body)
+        elif isinstance(stmt, Op):
+            yield stmt
 
 
 def planned_steps(scenario: Scenario) -> int:

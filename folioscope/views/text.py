@@ -276,13 +276,28 @@ def folio_line(state: FlatState, name: str) -> str:
     fields.append(f"list {state[p + 'list']}" + (f"/{state[p + 'pos']}" if state[p + "pos"] != "none" else ""))
     if state[p + "list"] == "unevictable":
         fields.append(f"mlock_count {state[p + 'mlock_count']}")
-    if state[p + "pincount"]:
-        fields.append(f"pincount {state[p + 'pincount']}")
+    fields += _pin_fields(state, p)
     if state[p + "isolated"] != "none":
         fields.append(f"isolated by {state[p + 'isolated']}")
     fields.append("flags " + value_text(p + "flags", state[p + "flags"]))
     order = f" order {state[p + 'order']}" if state[p + "order"] else ""
-    return f"{name} ({state[p + 'kind']}{order}, {state[p + 'zone']})  " + "  ".join(fields)
+    maps = state.get(p + "vma_maps", "all")
+    shape = f", vma_maps={maps}" if maps != "all" else ""
+    return f"{name} ({state[p + 'kind']}{order}, {state[p + 'zone']}{shape})  " + "  ".join(fields)
+
+
+def _pin_fields(state: FlatState, p: str) -> list[str]:
+    """FOLL_PIN pins, with the kernel's _pincount for a large folio; a small
+    folio that folio_maybe_dma_pinned() takes for pinned without a pin (1024
+    references) says so.  Traces saved before ``pins`` existed counted the
+    pins in ``pincount``."""
+    pins = state.get(p + "pins", state[p + "pincount"])
+    if pins:
+        pincount = state[p + "pincount"]
+        return [f"pins {pins}" + (f" (pincount {pincount})" if pincount else "")]
+    if state.get(p + "dma_pinned"):
+        return ["dma_pinned (refcount >= 1024)"]
+    return []
 
 
 def final_state(state: FlatState, cpus: int) -> list[str]:

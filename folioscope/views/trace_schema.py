@@ -19,7 +19,7 @@ from typing import Callable
 from ..dsl.vocabulary import (BATCHES, KINDS, LIST_NAMES, MAX_CPUS, MAX_NUMBER, MAX_SOURCE_BYTES,
                               MAX_STEPS, MIN_CPUS, MLOCK_TAGS, OP_NAMES, POSITIONS, RESULTS, STATS,
                               ZONES)
-from ..mm.folio import FLAG_ORDER
+from ..mm.folio import FLAG_ORDER, VMA_MAPS
 from ..mm.variants import VARIANT_NAMES, find_variant
 
 READABLE_VERSIONS = (1, 2)
@@ -272,8 +272,12 @@ FOLIO_VALUES: dict[str, ValueCheck] = {
     "list": _word_check(LIST_NAMES), "pos": _word_check(POSITIONS), "zone": _word_check(ZONES),
     "kind": _word_check(KINDS), "freed": _boolean, "isolated": _isolated, "flags": _flags,
     "holders": _holders,
+    "pins": _count, "dma_pinned": _boolean, "vma_maps": _word_check(VMA_MAPS),
 }
 """``folio.NAME.FIELD`` checks, by FIELD: every field a folio has in a trace."""
+LATER_FIELDS = ("pins", "dma_pinned", "vma_maps")
+"""Fields traces written before them lack (their ``pincount`` counted the
+pins): checked when present, not required."""
 
 
 class KeyTypes:
@@ -309,7 +313,8 @@ class KeyTypes:
     def required(self, folios: list[str]) -> list[str]:
         """Keys the initial state must have."""
         keys = ["folios", "lru_disable_count"]
-        keys += [f"folio.{name}.{field}" for name in folios for field in FOLIO_VALUES]
+        keys += [f"folio.{name}.{field}" for name in folios for field in FOLIO_VALUES
+                 if field not in LATER_FIELDS]
         keys += [f"cpu{cpu}.{batch}" for cpu in range(self.cpus) for batch in BATCHES]
         keys += [f"list.{name}" for name in LISTS] + [f"stats.{name}" for name in STATS]
         return keys
