@@ -22,7 +22,7 @@ from ..mm.invariants import check_invariants
 from ..mm.state import State
 from . import steps
 from .condition import Outcome, folios_named, holds, names_results, names_stats, projection
-from .por import persistent
+from .por import Reducer
 from .program import Call, Program
 from .steps import Done, Move
 
@@ -147,6 +147,7 @@ class Explorer:
         self.always = getattr(cond, "kind", None) == "always"
         self.visible = folios_named(cond.expr) if self.always else set()
         self._names = sorted(program.initial.folios)
+        self.reducer = Reducer(program, self.visible) if por else None
 
     def _cond_expr(self):
         return getattr(self.program.condition, "expr", None)
@@ -208,8 +209,8 @@ class Explorer:
         if not moves:
             self._final(node, fp, out, depth)
             return
-        if self.por:
-            moves = persistent(self.program, node, moves, self.visible)
+        if self.reducer is not None:
+            moves = self.reducer.persistent(node, moves)
         for move in moves:
             child, done = self.apply(node, move)
             out.transitions += 1
