@@ -354,4 +354,5 @@ def cmd_check(args: argparse.Namespace) -> int:
     return command.run(args, UsageError, _check_variant)
 
 
-COMMANDS = {"check": cmd_check, "lab": cmd_lab, "trace": cmd_trace, "compare": cmd_compare, "variants": cmd_variants, "play": cmd_play}
+COMMANDS = {"check": cmd_check, "lab": cmd_lab, "trace": cmd_trace, "compare": cmd_compare,
+            "variants": cmd_variants, "play": cmd_play}

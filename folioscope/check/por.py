@@ -72,7 +72,7 @@ class Reducer:
             return True
         if any(s is not None for s in node.stopped):
             return True
-        return any(flags[pc] for flags, pc in zip(self.global_after, node.pcs))
+        return any(flags[pc] for flags, pc in zip(self.global_after, node.pcs, strict=True))
 
     def _footprint(self, node: "Node", move: Move) -> set[str]:
         touched = _batched(node.state, move.cpu)

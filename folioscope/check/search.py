@@ -355,7 +355,7 @@ class Explorer:
     def _bug(self, node: Node) -> str:
         """``cpu1 map F: F is used after it was freed`` if a thread's last
         call ended in a BUG."""
-        for i, thread in enumerate(self.program.threads):
+        for i in range(len(self.program.threads)):
             if node.results[i] == "BUG":
                 return self._bug_text(node, i)
         return ""

@@ -150,7 +150,7 @@ def _pins(final: Final, locations: tuple[Location, ...]) -> list[str]:
     """``expect`` lines for every value of the outcome but the threads'
     results (pinned where each thread's last call ended)."""
     lines: list[str] = []
-    for loc, raw in zip(locations, final.raw):
+    for loc, raw in zip(locations, final.raw, strict=True):
         if loc.key is not None:
             lines += _pin(loc.key, raw)
     return lines

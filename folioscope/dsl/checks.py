@@ -88,7 +88,8 @@ class Checker:
         if later is not None and (later.line, later.column) > (pos.line, pos.column):
             hint = f"{base} is declared at line {later.line}, after this use; move the declaration up"
         if base != name:
-            message = f"folio '{name}' is not declared{where}: '{name}' is migrated from {base}, and {base} is not declared"
+            message = (f"folio '{name}' is not declared{where}: '{name}' is migrated from {base}, "
+                       f"and {base} is not declared")
         else:
             message = f"folio '{name}' is not declared{where}"
         if hint is None:
@@ -142,9 +143,11 @@ class Checker:
         if n < self.cpus:
             return
         if self.cpus_pos is None:
-            hint = f"there are {self.cpus} CPUs unless the header says otherwise; add 'cpus {n + 1}' before the first operation"
+            hint = (f"there are {self.cpus} CPUs unless the header says otherwise; "
+                    f"add 'cpus {n + 1}' before the first operation")
         else:
-            hint = f"'cpus {self.cpus}' at line {self.cpus_pos.line} sets the number of CPUs; raise it to {n + 1} or more"
+            hint = (f"'cpus {self.cpus}' at line {self.cpus_pos.line} sets the number of CPUs; "
+                    f"raise it to {n + 1} or more")
         raise self.fail(pos, f"cpu{n} does not exist: the CPUs are {_cpu_span(self.cpus)}", hint=hint)
 
     # --- size -----------------------------------------------------------------
@@ -153,8 +156,8 @@ class Checker:
         """Count a top-level statement's steps; too many is an error."""
         self.steps += count_steps(stmt)
         if self.steps > MAX_STEPS:
-            raise self.fail(pos, f"repeat over the limit: the file runs {self.steps:,} steps once repeats are expanded, "
-                                 f"more than the {MAX_STEPS:,} allowed",
+            raise self.fail(pos, f"repeat over the limit: the file runs {self.steps:,} steps once repeats are "
+                                 f"expanded, more than the {MAX_STEPS:,} allowed",
                             hint="a step is one operation on one folio, or one expect; lower a repeat count")
 
 

@@ -112,14 +112,12 @@ class ConditionBuilder:
             return self.cpu_location(subject, arg, name_tok, text)
         if what == "stats":
             if name not in STATS:
-                raise self.r.fail(name_tok, f"unknown statistic {show(name)}", expected="a statistic: " + one_of(STATS),
-                                  hint=did_you_mean(name, STATS))
+                raise self.r.unknown(name_tok, "statistic", name, STATS)
             return Location("stat", (), None, name, text)
         if name not in FOLIO_FIELDS:
             hint = (f"flags are shown by naming the folio alone: 'locations {self.r.text_of(subject)}'"
-                    if name in FLAGS else did_you_mean(name, FOLIO_FIELDS))
-            raise self.r.fail(name_tok, f"unknown folio field {show(name)}", expected="a field: " + one_of(FOLIO_FIELDS),
-                              hint=hint)
+                    if name in FLAGS else None)
+            raise self.r.unknown(name_tok, "folio field", name, FOLIO_FIELDS, hint)
         return Location("field", tuple(arg), None, name, text)
 
     def location_subject(self, x):

@@ -116,8 +116,7 @@ class ExpectationBuilder:
         name = name_tok.value
         kind = STATS.get(name)
         if kind is None:
-            raise self.r.fail(name_tok, f"unknown statistic {show(name)}", expected="a statistic: " + one_of(STATS),
-                              hint=did_you_mean(name, STATS))
+            raise self.r.unknown(name_tok, "statistic", name, STATS)
         if kind == "int":
             return ExpectStat(name=name, op=cmp_tok.value, value=self.int_value(value, f"stats.{name}"))
         self.equality_only(cmp_tok, f"stats.{name}", "a list of CPU lists")
@@ -127,12 +126,9 @@ class ExpectationBuilder:
                     value: Tree) -> ExpectField:
         name, op = name_tok.value, cmp_tok.value
         if name not in FOLIO_FIELDS:
-            if name in FLAGS:
-                hint = f"flags are tested with has/lacks: 'expect {self.r.text(subject)} has {name}'"
-            else:
-                hint = did_you_mean(name, FOLIO_FIELDS)
-            raise self.r.fail(name_tok, f"unknown folio field {show(name)}", expected="a field: " + one_of(FOLIO_FIELDS),
-                              hint=hint)
+            hint = (f"flags are tested with has/lacks: 'expect {self.r.text(subject)} has {name}'"
+                    if name in FLAGS else None)
+            raise self.r.unknown(name_tok, "folio field", name, FOLIO_FIELDS, hint)
         allowed = FOLIO_FIELDS[name]
         if allowed is None:
             return ExpectField(folios=folios, field=name, op=op, value=self.int_value(value, name))
@@ -166,8 +162,7 @@ class ExpectationBuilder:
         word = value.children[0]
         text = self.r.text(value)
         if not (isinstance(word, Token) and word.type == "NAME" and word.value in RESULTS):
-            raise self.r.fail(value, f"unknown result {show(text)}", expected="a result: " + one_of(RESULTS),
-                              hint=did_you_mean(text, RESULTS))
+            raise self.r.unknown(value, "result", text, RESULTS)
         return word.value
 
     def equality_only(self, cmp_tok: Token, what: str, kind: str) -> None:
@@ -219,8 +214,7 @@ class ExpectationBuilder:
                     raise self.r.fail(tag_tok, f"only mlock batch entries have tags; {batch} entries do not",
                                     hint=f"write just {show(self.r.text(first))}")
                 if tag not in MLOCK_TAGS:
-                    raise self.r.fail(tag_tok, f"unknown mlock tag {show(tag)}", expected="a tag: " + one_of(MLOCK_TAGS),
-                                    hint=did_you_mean(tag, MLOCK_TAGS))
+                    raise self.r.unknown(tag_tok, "mlock tag", tag, MLOCK_TAGS)
             for name in self.r.use_folios(x):
                 items.append(BatchItem(folio=name, tag=tag))
         return tuple(items)
@@ -270,10 +264,9 @@ class ExpectationBuilder:
         names: list[str] = []
         for f in flags:
             if f.value not in FLAGS:
-                hint = did_you_mean(f.value, FLAGS)
-                if f.value in FOLIO_FIELDS:
-                    hint = f"'{f.value}' is a field: 'expect {self.r.text(subject)}.{f.value} == …'"
-                raise self.r.fail(f, f"unknown flag {show(f.value)}", expected="a flag: " + one_of(FLAGS), hint=hint)
+                hint = (f"'{f.value}' is a field: 'expect {self.r.text(subject)}.{f.value} == …'"
+                        if f.value in FOLIO_FIELDS else None)
+                raise self.r.unknown(f, "flag", f.value, FLAGS, hint)
             if f.value in names:
                 raise self.r.fail(f, f"flag {show(f.value)} is listed twice")
             names.append(f.value)
@@ -315,6 +308,5 @@ class ExpectationBuilder:
         word = value.children[0]
         text = self.r.text(value)
         if not (isinstance(word, Token) and word.type == "NAME" and word.value in VERDICTS):
-            raise self.r.fail(value, f"unknown verdict {show(text)}", expected="a verdict: " + one_of(VERDICTS),
-                              hint=did_you_mean(text, VERDICTS))
+            raise self.r.unknown(value, "verdict", text, VERDICTS)
         return ExpectVerdict(op=cmp_tok.value, value=word.value)

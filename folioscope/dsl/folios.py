@@ -61,8 +61,7 @@ class FolioBuilder:
                                   expected="a kind: " + one_of(KINDS),
                                   hint=f"for example 'folio {self.r.text_of(target)} {example} "
                                        f"{self.r.text(kind_tree)}'")
-            raise self.r.fail(kind_tok, f"unknown folio kind {show(kind)}", expected="a kind: " + one_of(KINDS),
-                              hint=did_you_mean(kind, KINDS))
+            raise self.r.unknown(kind_tok, "folio kind", kind, KINDS)
         if len(kind_tree.children) > 1:
             raise self.r.fail(kind_tree, f"the kind {show(kind)} takes no value", expected="a kind: " + one_of(KINDS))
         return kind
@@ -106,8 +105,7 @@ class FolioBuilder:
                                   expected="one of " + one_of(VMA_MAPS), hint=did_you_mean(value.value, VMA_MAPS))
             return value.value
         if value.value not in ZONES:
-            raise self.r.fail(value, f"unknown zone {show(value.value)}", expected="a zone: " + one_of(ZONES),
-                              hint=did_you_mean(value.value, ZONES))
+            raise self.r.unknown(value, "zone", value.value, ZONES)
         return value.value
 
     # --- combinations ---------------------------------------------------------------------

@@ -172,7 +172,7 @@ def parse_bytes(data: bytes, path: str = "<string>") -> Scenario:
         late = _not_utf8(data, e, path)
         above = normalise_line_ends(data[:e.start].decode("utf-8").removeprefix("\ufeff"))
         _tree(above[:_line_start(above, len(above))], path, late)  # raises the first error
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise AssertionError("unreachable") from e  # pragma: no cover
     return parse_text(text, path)
 
 

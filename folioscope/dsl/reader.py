@@ -123,10 +123,16 @@ class Reader:
         self.checker.use_cpu(n, pos_of(tok))
         return n
 
+    def unknown(self, at, what: str, word: str, words, hint: str | None = None) -> ScenarioError:
+        """The error for ``word`` that is not one of ``words``, the names of a
+        ``what`` ("folio field": "unknown folio field 'x'", expected "a field: ...");
+        the hint is the nearest word unless one is given."""
+        return self.fail(at, f"unknown {what} {show(word)}", expected=f"a {what.split()[-1]}: " + one_of(words),
+                         hint=did_you_mean(word, words) if hint is None else hint)
+
     def unknown_batch(self, at, word: str) -> ScenarioError:
         """The error for a word that is not a batch name."""
-        return self.fail(at, f"unknown batch {show(word)}", expected="a batch: " + one_of(BATCHES),
-                         hint=did_you_mean(word, BATCHES))
+        return self.unknown(at, "batch", word, BATCHES)
 
     # --- folio names ----------------------------------------------------------------------
 

@@ -42,7 +42,8 @@ from folioscope.dsl.vocabulary import (
 
 STATEMENT_EXPECTED = ("a statement: cpuN OPERATION, cpuN { … }, drain all, folio, expect, repeat, may, "
                       "exists, forall, never, always, filter, locations, title, kernel or cpus")
-THREAD_STATEMENT_EXPECTED = "a statement of the thread: an operation without its CPU, drain, drain all, repeat or expect"
+THREAD_STATEMENT_EXPECTED = ("a statement of the thread: an operation without its CPU, drain, drain all, "
+                             "repeat or expect")
 
 _STATEMENT_RULES = frozenset({"title", "kernel", "cpus", "folio", "op", "drain", "repeat", "expect",
                               "thread", "top", "tdrain", "trepeat", "may", "condition", "filter", "locations"})

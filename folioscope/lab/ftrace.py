@@ -40,7 +40,8 @@ MIGRATE = ("migrate_pages", "migrate_pages_batch", "migrate_pages_sync", "migrat
            "putback_lru_page")
 FUNCTIONS: tuple[str, ...] = SWAP + MLOCK + GUP + MIGRATE
 
-_LINE = re.compile(r"^\s*(?P<comm>.+?)-(?P<pid>\d+)\s+\[(?P<cpu>\d+)\].*?:\s+(?P<func>[\w.]+)(?:\s+<-(?P<parent>[\w.]+))?")
+_LINE = re.compile(r"^\s*(?P<comm>.+?)-(?P<pid>\d+)\s+\[(?P<cpu>\d+)\].*?:\s+"
+                   r"(?P<func>[\w.]+)(?:\s+<-(?P<parent>[\w.]+))?")
 
 
 def parse_line(line: str) -> tuple[int, str, str, str] | None:

@@ -227,7 +227,7 @@ def plan_scenario(scenario: Scenario, steps) -> Plan:
     created = {n for n, d in decls.items() if not d.attrs.get("new")}
     locked_vma = {n for n, d in decls.items() if d.attrs.get("locked")}
     ops = [s for s in steps if s.index > 0]
-    for k, step in enumerate(ops):
+    for step in ops:
         if step.op == "map" and "locked" in step.args:
             locked_vma.add(step.args[0])
     for name in sorted(locked_vma - created, key=plan.index):
@@ -254,13 +254,35 @@ def plan_scenario(scenario: Scenario, steps) -> Plan:
 
 def _route(plan: Plan, decls, created: set[str], step, nxt) -> tuple[AgentOp, bool]:
     """The agent op for one model step; True when it also covers ``nxt``."""
-    op, cpu, line = step.op, step.cpu, step.line
+    folios = _routed_folios(decls, step)
+    if step.op in FAULTS_AND_DRAINS:
+        return _route_fault_or_drain(plan, decls, created, step, nxt, folios)
+    for name in folios:
+        if name not in created:
+            raise NoRoute(step.line, f"{name} does not exist in the kernel yet: fault it in first "
+                                     f"(`cpuN add_lru {name}`)")
+    return _route_syscall(plan, decls, step, folios), False
+
+
+FAULTS_AND_DRAINS = ("add_lru", "map", "flush", "drain", "drain_all")
+"""The operations routed before their folios exist in the kernel (a fault
+creates them) or that name no folio."""
+
+
+def _routed_folios(decls, step) -> tuple[str, ...]:
+    """The folios a step names, each addressable by the lab."""
     folios = tuple(a for a in step.args if _base(a) in decls)
-    if op in NO_ROUTE:
-        raise NoRoute(line, f"`{op}` has no system-call route: {NO_ROUTE[op]}")
+    if step.op in NO_ROUTE:
+        raise NoRoute(step.line, f"`{step.op}` has no system-call route: {NO_ROUTE[step.op]}")
     if any(f != _base(f) for f in folios):
-        raise NoRoute(line, "the lab addresses a folio by its mapping: name it unprimed "
-                            "(the mapping follows the folio through migration)")
+        raise NoRoute(step.line, "the lab addresses a folio by its mapping: name it unprimed "
+                                 "(the mapping follows the folio through migration)")
+    return folios
+
+
+def _route_fault_or_drain(plan: Plan, decls, created: set[str], step, nxt,
+                          folios: tuple[str, ...]) -> tuple[AgentOp, bool]:
+    op, cpu, line = step.op, step.cpu, step.line
     first = plan.index(folios[0]) if folios else 0
     if op == "add_lru":
         name = folios[0]
@@ -288,28 +310,29 @@ def _route(plan: Plan, decls, created: set[str], step, nxt) -> tuple[AgentOp, bo
             agent, _ = _route(plan, decls, created, nxt, None)
             return agent, True
         return AgentOp("drain", cpu), False
-    if op == "drain_all":
-        return AgentOp("drain_all", cpu), False
-    for name in folios:
-        if name not in created:
-            raise NoRoute(line, f"{name} does not exist in the kernel yet: fault it in first "
-                                f"(`cpuN add_lru {name}`)")
+    return AgentOp("drain_all", cpu), False
+
+
+def _route_syscall(plan: Plan, decls, step, folios: tuple[str, ...]) -> AgentOp:
+    """The agent op for a step on folios that exist in the kernel."""
+    op, cpu, line = step.op, step.cpu, step.line
+    first = plan.index(folios[0]) if folios else 0
     if op == "mark_accessed":
-        return AgentOp("procmem", cpu, first), False
+        return AgentOp("procmem", cpu, first)
     if op == "deactivate":
-        return AgentOp("cold", cpu, first), False
+        return AgentOp("cold", cpu, first)
     if op == "lazyfree":
         if decls[folios[0]].kind != "anon":
             raise NoRoute(line, "MADV_FREE works on private anonymous memory only")
-        return AgentOp("free", cpu, first), False
+        return AgentOp("free", cpu, first)
     if op in ("sys_mlock", "sys_munlock"):
         start, count = _contiguous(plan, folios, line)
-        return AgentOp("mlock_onfault" if op == "sys_mlock" else "munlock", cpu, start, count), False
+        return AgentOp("mlock_onfault" if op == "sys_mlock" else "munlock", cpu, start, count)
     if op == "gup_longterm":
         start, count = _contiguous(plan, folios, line)
-        return AgentOp("pin", cpu, start, count), False
+        return AgentOp("pin", cpu, start, count)
     if op == "unpin":
-        return AgentOp("unpin", cpu, first), False
+        return AgentOp("unpin", cpu, first)
     raise NoRoute(line, f"`{op}` has no system-call route")
 
 

@@ -66,7 +66,7 @@ class Flattener:
         for list_name in (state.lists if mm is None else mm.touched_lists):
             self._put(f"list.{list_name}", state.lists[list_name].members())
         if mm is None or mm.touched_stats:
-            for slot, value in zip(Stats.__slots__, state.stats.key()):
+            for slot, value in zip(Stats.__slots__, state.stats.key(), strict=True):
                 self._put(f"stats.{slot}", value)
         if mm is None or mm.touched_scalars:
             self._put("lru_disable_count", state.lru_disable_count)

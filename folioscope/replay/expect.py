@@ -120,7 +120,7 @@ def _summarise(actuals: list[str]) -> str:
 def _batch(check: ExpectBatch, state: FlatState) -> tuple[bool, str, str]:
     entries = state[f"cpu{check.cpu}.{check.batch}"]
     matches = len(entries) == len(check.items) and all(
-        _entry_matches(entry, item) for entry, item in zip(entries, check.items))
+        _entry_matches(entry, item) for entry, item in zip(entries, check.items, strict=True))
     ok = matches if check.op == "==" else not matches
     expected = _items_text(check.items)
     if check.op != "==":

@@ -3,6 +3,7 @@ records a trace (one step per operation, expectations attached)."""
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Callable, Iterator
 
 from ..dsl.ast import Expect, ExpectResult, Op, Repeat, Scenario, Statement
@@ -42,8 +43,7 @@ def run_sequential(scenario: Scenario, variant: object = None, check: bool = Fal
                    ) -> tuple[Machine, Trace]:
     """Run the scenario's sequential part (and, with ``threads``, its
     threads in CPU order); returns the machine as it ends, and the trace."""
-    for machine, trace in _stepwise(scenario, variant, check, threads, progress):
-        pass
+    (machine, trace), = deque(_stepwise(scenario, variant, check, threads, progress), maxlen=1)
     return machine, trace
 
 

@@ -31,11 +31,12 @@ from textual.worker import get_current_worker
 from ..mm.variants import VARIANT_NAMES
 from ..replay.source import TraceBuild, start_build
 from ..replay.trace import Trace
+from ..views.escape import escape_lines
 from .batches import BatchesBox, CpuBatches, parse_cpus
 from .dialogs import CpuScreen, GotoScreen, HelpScreen, VariantScreen
 from .error_panel import ErrorPanel, error_message
 from .folios import FolioTable
-from .format import NARROW_BELOW, escape_lines, printable
+from .format import NARROW_BELOW, printable
 from .frames import Frame, TraceIndex, after, before
 from .header import DEFAULT_SPEED, Progress, ReplayHeader
 from .history import JumpHistory

@@ -73,7 +73,7 @@ class FolioTable(ScrollView):
                 widths[i] = max(widths[i], cell.cell_len)
         if names == self._names and widths == self._widths:
             # Same shape: repaint only the rows that differ (most steps touch one folio).
-            for index, (old, new) in enumerate(zip(self._rows, rows)):
+            for index, (old, new) in enumerate(zip(self._rows, rows, strict=True)):
                 if old != new:
                     self._strips.pop((index, False), None)
                     self._strips.pop((index, True), None)
@@ -147,7 +147,7 @@ class FolioTable(ScrollView):
             cells = self._rows[index]
             style = highlight if cursor else None
         line = Text()
-        for i, (cell, width) in enumerate(zip(cells, self._widths)):
+        for i, (cell, width) in enumerate(zip(cells, self._widths, strict=True)):
             if i:
                 line.append(" " * GAP)
             line.append_text(cell)

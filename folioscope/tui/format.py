@@ -8,7 +8,7 @@ from collections import Counter
 from rich.text import Text
 
 from ..mm.state import DrainWorkLog
-from ..views.escape import escape, escape_lines
+from ..views.escape import escape
 
 NARROW_BELOW = 100
 """Below this many columns the screen is narrow: no borders, holders on one

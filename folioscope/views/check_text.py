@@ -99,6 +99,6 @@ def _table(report: CheckReport) -> str:
         rows.append((v.variant, verdict.observation, str(verdict.positive),
                      str(verdict.negative), f"{verdict.search.states:,}", expected))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -177,7 +177,7 @@ def _labels(c: Comparison, width: int) -> tuple[list[str], list[str]]:
     else:
         head = "variants (those that behave alike share a column)"
     legend = [""] + _wrap(head, width)
-    for letter, group in zip(letters, c.groups):
+    for letter, group in zip(letters, c.groups, strict=True):
         legend += textwrap.wrap(", ".join(r.variant for r in group), width,
                                 initial_indent=f"  {letter}  ", subsequent_indent="     ",
                                 break_on_hyphens=False)
@@ -198,7 +198,7 @@ def _steps_section(c: Comparison, labels: list[str], width: int) -> list[str]:
     if table is None:
         return lines + _listed(rows, labels, width)
     out = lines + table[:1]
-    for line, row in zip(table[1:], rows):
+    for line, row in zip(table[1:], rows, strict=True):
         out.append(line)
         out += textwrap.wrap(_grouped(c, row[2]), width, initial_indent="    ",
                              subsequent_indent="      ", break_on_hyphens=False)
@@ -208,7 +208,7 @@ def _steps_section(c: Comparison, labels: list[str], width: int) -> list[str]:
 def _grouped(c: Comparison, cells: list[str]) -> str:
     """``ENOMEM on v5.18, v6.11; ok on will-v1, v6.17``."""
     by_value: dict[str, list[str]] = {}
-    for value, group in zip(cells, c.groups):
+    for value, group in zip(cells, c.groups, strict=True):
         by_value.setdefault(value, []).extend(r.variant for r in group)
     return "; ".join(f"{value} on {', '.join(vs)}" for value, vs in by_value.items())
 
@@ -239,7 +239,7 @@ def _folio_rows(c: Comparison, labels: list[str], width: int) -> list[str]:
         if len(set(shown)) == 1:
             continue
         by_line: dict[str, list[str]] = {}
-        for label, line in zip(labels, shown):
+        for label, line in zip(labels, shown, strict=True):
             by_line.setdefault(line, []).append(label)
         pad = max(len(", ".join(ls)) for ls in by_line.values())
         for line, ls in by_line.items():
@@ -304,7 +304,7 @@ def _merge(run: list[Row], label=None) -> Row:
     if len(run) == 1:
         return run[0]
     first, last = run[0], run[-1]
-    lead = [a if a == b else f"{a}–{b}" for a, b in zip(first[0], last[0])]
+    lead = [a if a == b else f"{a}–{b}" for a, b in zip(first[0], last[0], strict=True)]
     if label is not None:
         return lead, label(run), first[2]
     texts = list(dict.fromkeys(r[1] for r in run))
@@ -336,8 +336,8 @@ def _table(heads: list[str], text_head: str, rows: list[Row], labels: list[str],
 
 def _row(lead_cells: Sequence[str], lead: list[int], text_cell: str, textw: int,
          cells: Sequence[str], cols: list[int]) -> str:
-    parts = [_fit(c, w) for c, w in zip(lead_cells, lead)] + [_fit(text_cell, textw)]
-    parts += [_fit(c, w) for c, w in zip(cells, cols)]
+    parts = [_fit(c, w) for c, w in zip(lead_cells, lead, strict=True)] + [_fit(text_cell, textw)]
+    parts += [_fit(c, w) for c, w in zip(cells, cols, strict=True)]
     return "  ".join(parts).rstrip()
 
 
@@ -352,7 +352,7 @@ def _listed(rows: list[Row], labels: list[str], width: int) -> list[str]:
         out += textwrap.wrap("  ".join(lead + [label]), width, initial_indent="  ",
                              subsequent_indent="      ", break_on_hyphens=False)
         pad = max(len(lab) for lab in labels)
-        for lab, cell in zip(labels, cells):
+        for lab, cell in zip(labels, cells, strict=True):
             out += textwrap.wrap(cell or "-", width, initial_indent=f"      {lab.ljust(pad)}  ",
                                  subsequent_indent=" " * (8 + pad), break_on_hyphens=False)
     return out
@@ -374,7 +374,7 @@ def to_json(runs: list[Run]) -> str:
     first = c.runs[0]
 
     def per_variant(cells: Sequence[object]) -> dict[str, object]:
-        return {r.variant: cell for cell, group in zip(cells, c.groups) for r in group}
+        return {r.variant: cell for cell, group in zip(cells, c.groups, strict=True) for r in group}
 
     doc = {
         "folioscope_compare": 1,

@@ -206,7 +206,8 @@ def test_filter_and_locations():
     assert s.locations.items == (
         Location("field", ("F",), None, "pos", "F.pos"), Location("flags", ("F",), None, None, "F"),
         Location("field", ("G",), None, "list", "G.list"), Location("batch", (), 1, "mlock", "cpu1.mlock"),
-        Location("result", (), 0, None, "cpu0.result"), Location("stat", (), None, "local_drains", "stats.local_drains"))
+        Location("result", (), 0, None, "cpu0.result"),
+        Location("stat", (), None, "local_drains", "stats.local_drains"))
 
 
 def test_locations_range():
@@ -344,7 +345,8 @@ CASES = [
     (D + "cpu0 { $ }", "3:8", r"unexpected '\$' at the start of a statement", r"a statement of the thread", None),
     (D + "cpu0 {\n activate F\n", "3:6", r"'\{' is never closed", r"'\}' to end the thread block",
      r"end the thread block"),
-    (D + "cpu0\n{ activate F }", "3:5", r"unexpected end of (line|file)", r"or '\{' and the operations", r"same line as 'cpu0'"),
+    (D + "cpu0\n{ activate F }", "3:5", r"unexpected end of (line|file)", r"or '\{' and the operations",
+     r"same line as 'cpu0'"),
     (D + "cpu0 { expect verdict == Never }", "3:15", r"'expect verdict' goes at the top level", None, None),
     (D + "cpu0 { repeat 0 { drain } }", "3:15", r"repeat count 0 is out of range", None, None),
     (D + "cpu0 { repeat 2 { } }", "3:8", r"the repeat block is empty", None, None),
@@ -367,7 +369,8 @@ CASES = [
     (T + "may drain cpu0 cpu0", "5:16", r"cpu0 is listed twice", None, None),
     (T + "may drain cpu0 F", "5:16", r"expected a CPU, not 'F'", r"a CPU such as cpu1", None),
     (T + "may drain cpu9999999", "5:11", r"does not exist", None, None),
-    (T + "may drain all cpu0", "5:15", r"cpu0 runs a thread: another task's lru_add_drain_all\(\) needs a CPU of its own",
+    (T + "may drain all cpu0", "5:15",
+     r"cpu0 runs a thread: another task's lru_add_drain_all\(\) needs a CPU of its own",
      None, r"without a thread"),
     ("cpus 4\n" + T + "may drain all cpu2 cpu3", "6:20", r"'may drain all' runs on one CPU", None, None),
     (T + "may drain all", "5:1", r"'may drain all' needs a CPU without a thread to run on", None, r"'cpus 3'"),

@@ -33,7 +33,8 @@ def test_parse_file(tmp_path: Path):
 def test_missing_file(tmp_path: Path):
     e = file_error(tmp_path / "nope.fs")
     assert e.line is None and e.column is None
-    assert e.render() == f"{tmp_path / 'nope.fs'}: error: no such file\n  hint: check the path; scenario files end in .fs"
+    assert e.render() == (f"{tmp_path / 'nope.fs'}: error: no such file\n"
+                          "  hint: check the path; scenario files end in .fs")
 
 
 def test_directory(tmp_path: Path):

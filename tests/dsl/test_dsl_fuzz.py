@@ -147,7 +147,7 @@ def test_every_prefix_of_concurrent_statements(chunk):
     for cut in sorted(cuts):
         for tail in ("", " ]", " )", " }"):
             text = context + chunk[:cut] + tail
-            check(lambda: parse_text(text, "f.fs"))
+            check(lambda text=text: parse_text(text, "f.fs"))
 
 
 @pytest.mark.parametrize("chunk", [c for c in CHUNKS if c.strip()])
@@ -157,4 +157,4 @@ def test_every_prefix(chunk):
     for cut in sorted(cuts):
         for tail in ("", " ]"):
             text = context + chunk[:cut] + tail
-            check(lambda: parse_text(text, "f.fs"))
+            check(lambda text=text: parse_text(text, "f.fs"))

@@ -491,7 +491,7 @@ def test_large_folio_flushes_whole_batch_at_once(variant):
     assert lst(m, "inactive_anon") == ["L", "S2", "S1"]
     assert f(m, "L").refcount == 4 and f(m, "L").lru
     for op, batch_name in [("activate", "lru_activate"), ("mlock", "mlock")]:
-        run(m, f"cpu1 rotate S1")                             # something else pending
+        run(m, "cpu1 rotate S1")                             # something else pending
         run(m, f"cpu1 {op} L")
         assert batch(m, 1, batch_name) == [], op
         assert f(m, "L").refcount == 4

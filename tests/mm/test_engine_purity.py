@@ -49,7 +49,7 @@ def _shares_mutable(a, b) -> list[str]:
     for name in set(a.folios) & set(b.folios):
         if a.folios[name] is b.folios[name]:
             shared.append(f"folio {name}")
-    for ca, cb in zip(a.cpus, b.cpus):
+    for ca, cb in zip(a.cpus, b.cpus, strict=True):
         if ca is cb or ca.batches is cb.batches:
             shared.append(f"cpu{ca.cpu}")
     for k in a.lists:

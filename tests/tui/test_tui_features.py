@@ -181,7 +181,7 @@ class SlowThenQuick:
         trace.start(whole.state_at(0), whole.steps[0])
         yield trace
         while True:  # the same steps again and again, slowly
-            for step in whole.steps[1:]:
+            for _ in whole.steps[1:]:
                 time.sleep(0.05)
                 self.slow_steps_built += 1
                 yield trace
