@@ -23,6 +23,19 @@ _HOMES = {
 
 __all__ = list(_HOMES)
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the same names for the type checker, which does not run __getattr__
+    from .machine import DeclarationError as DeclarationError
+    from .machine import InvariantViolation as InvariantViolation
+    from .machine import Machine as Machine
+    from .machine import Outcome as Outcome
+    from .machine import step as step
+    from .variants import DEFAULT_VARIANT as DEFAULT_VARIANT
+    from .variants import VARIANT_NAMES as VARIANT_NAMES
+    from .variants import VARIANTS as VARIANTS
+    from .variants import Variant as Variant
+    from .variants import get_variant as get_variant
+
 
 def __getattr__(name: str) -> object:
     home = _HOMES.get(name)

@@ -6,6 +6,10 @@ as a number, as the kernel keeps it; ``mm.refs.holders()`` explains it.
 
 from __future__ import annotations
 
+TYPE_CHECKING = False               # not typing's: `folioscope variants` does not import typing
+if TYPE_CHECKING:
+    from typing import Callable, ClassVar
+
 GUP_PIN_COUNTING_BIAS = 1024
 """include/linux/mm.h: what one FOLL_PIN adds to a small folio's refcount."""
 
@@ -37,6 +41,11 @@ class Folio:
         "mlocked", "reclaim", "dirty", "writeback", "locked", "list", "pos",
         "mlock_count", "freed", "mapping_unevictable", "vma_maps", "_fp",
     )
+
+    copy: ClassVar[Callable[[Folio], Folio]]
+    """A copy sharing nothing mutable (generated: _generate_fast_methods)."""
+    key: ClassVar[Callable[[Folio], tuple]]
+    """Every slot, for hashing and equality (generated: _generate_fast_methods)."""
 
     def __init__(self, name: str, kind: str, order: int = 0, zone: str = "normal") -> None:
         self._fp: int | None = None

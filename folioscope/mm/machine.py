@@ -177,7 +177,7 @@ class Machine:
 
     # --- declarations ------------------------------------------------------
 
-    def declare(self, name: str, kind: str, **attrs: object) -> Folio:
+    def declare(self, name: str, kind: str, **attrs: int | str | bool) -> Folio:
         """Create a folio as the ``folio`` statement describes."""
         if name in self.state.folios:
             raise DeclarationError(f"folio {name} is declared twice")
@@ -333,7 +333,7 @@ def _check_vma_maps(folio: Folio) -> None:
         raise DeclarationError(f"vma_maps=pmd needs order={PMD_ORDER}: a PMD maps {1 << PMD_ORDER} pages")
 
 
-def _build_folio(name: str, kind: str, attrs: dict) -> tuple[Folio, bool]:
+def _build_folio(name: str, kind: str, attrs: dict[str, int | str | bool]) -> tuple[Folio, bool]:
     """Turn a declaration into a folio, and say whether it starts on an LRU
     list; its refcount is the sum of what holds it.  The DSL checked the
     kind and the attribute names; the combinations are checked here."""

@@ -72,8 +72,7 @@ def migrate_pages_batch(mm: MM, cpu: int, folios: list[Folio], mode: str,
     ``passes`` times, then remap what is left."""
     with mm.call("{func}({mode}, {passes} passes: {folios})", "migrate_pages_batch", cpu=cpu,
                  mode=mode, passes=passes, folios=", ".join(f.name for f in folios)):
-        unmapped = [migrate_folio_unmap(mm, cpu, f) for f in folios]
-        unmapped = [u for u in unmapped if u is not None]
+        unmapped = [u for u in (migrate_folio_unmap(mm, cpu, f) for f in folios) if u is not None]
         for n in range(1, passes + 1):
             for u in list(unmapped):
                 label = f"pass {n}/{passes}" if n < passes or passes == 1 else f"all {passes} passes"

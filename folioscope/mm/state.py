@@ -76,7 +76,7 @@ class DrainWorkLog:
     def __init__(self, prev: "DrainWorkLog | None" = None, cpus: tuple[int, ...] = ()) -> None:
         self.prev = prev
         self.cpus = cpus
-        self.length = prev.length + 1 if prev is not None else 0
+        self.length: int = prev.length + 1 if prev is not None else 0
 
     def append(self, cpus: tuple[int, ...]) -> "DrainWorkLog":
         return DrainWorkLog(self, cpus)

@@ -23,6 +23,10 @@ import re
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 
+TYPE_CHECKING = False               # not typing's: `folioscope variants` does not import typing
+if TYPE_CHECKING:
+    from typing import Any
+
 SwitchValue = bool | int | str
 
 
@@ -481,8 +485,9 @@ def compose(base: Variant, changes: dict[str, SwitchValue]) -> Variant:
     if not diff:
         return base
     shown = "+".join(f"{k}={SWITCHES[k].show(v)}" for k, v in diff.items())
+    fields: dict[str, Any] = dict(diff)  # switch values, each checked by its Switch above
     return replace(base, name=f"{base.name}+{shown}", letter=base.letter + "*", base=base.name,
-                   summary=f"{base.name} with {shown.replace('+', ', ')}", **diff)
+                   summary=f"{base.name} with {shown.replace('+', ', ')}", **fields)
 
 
 @dataclass
@@ -526,16 +531,18 @@ def _named(piece: _Piece) -> Variant:
     variant = VARIANTS.get(piece.text)
     if variant is not None:
         return variant
-    span = {"start": piece.start, "end": max(piece.end, piece.start + 1)}
+    start, end = piece.start, max(piece.end, piece.start + 1)
     if not piece.text:
-        raise VariantError("a variant name is missing", expected="a variant: " + ", ".join(VARIANTS), **span)
+        raise VariantError("a variant name is missing", expected="a variant: " + ", ".join(VARIANTS),
+                           start=start, end=end)
     from .releases import release_hint  # releases.py builds on this module
 
     hint = release_hint(piece.text)
     if hint is not None:
-        raise VariantError(f"'{piece.text}' is a kernel release, not a variant", hint=hint, **span)
+        raise VariantError(f"'{piece.text}' is a kernel release, not a variant", hint=hint, start=start, end=end)
     raise VariantError(f"unknown kernel variant '{piece.text}'", expected="a variant: " + ", ".join(VARIANTS),
-                       hint=suggest(piece.text, VARIANTS) or "'folioscope variants' lists them", **span)
+                       hint=suggest(piece.text, VARIANTS) or "'folioscope variants' lists them",
+                       start=start, end=end)
 
 
 def _switch(piece: _Piece) -> tuple[str, SwitchValue]:
