@@ -36,8 +36,9 @@ from folioscope.dsl.checks import check_repeat_steps
 from folioscope.dsl.conditions import ConditionBuilder
 from folioscope.dsl.expectations import ExpectationBuilder
 from folioscope.dsl.folios import FolioBuilder
+from folioscope.dsl.nodes import token, tokens
 from folioscope.dsl.operations import OpBuilder
-from folioscope.dsl.positions import pos_of
+from folioscope.dsl.positions import pos_of, pos_span
 from folioscope.dsl.reader import Reader
 from folioscope.dsl.vocabulary import (
     DEFAULT_CPUS,
@@ -122,9 +123,9 @@ class Builder:
                 if built is not None and where == TOP:
                     self.r.checker.add_steps(built, pos_of(x))
             elif x.type == "LBRACE" and _token(items, k - 2, "REPEAT") and _token(items, k - 1, "INT"):
-                where = self.open_repeat(items[k - 2], items[k - 1], where)
+                where = self.open_repeat(token(items[k - 2]), token(items[k - 1]), where)
             elif x.type == "LBRACE" and _token(items, k - 1, "CPU"):
-                where = self.open_thread(items[k - 1], x, where)
+                where = Where(0, self.open_thread(token(items[k - 1]), x, where))
 
     def survey(self, statements: list[Tree], complete: bool) -> None:
         """What the walk needs to know ahead: where each declared name is (so
@@ -135,15 +136,15 @@ class Builder:
         for stmt in statements:
             if stmt.data == "folio":
                 target = stmt.children[1]
-                ends = [target] if isinstance(target, Token) else [target.children[0], target.children[2]]
+                ends = [target] if isinstance(target, Token) else tokens(target.children[::2])
                 for end in ends:
                     declared_later.setdefault(end.value, pos_of(end))
-            elif stmt.data == "thread" and len(stmt.children[0].value) <= 9:
-                threads.setdefault(int(stmt.children[0].value[3:]), pos_of(stmt))
+            elif stmt.data == "thread" and len(cpu := token(stmt.children[0]).value) <= 9:
+                threads.setdefault(int(cpu[3:]), pos_of(stmt))
         if complete:
             self.expectations.thread_cpus = threads
             self.has_condition = any(stmt.data == "condition" for stmt in statements)
-            counts = [stmt.children[1].value for stmt in statements if stmt.data == "cpus"]
+            counts = [token(stmt.children[1]).value for stmt in statements if stmt.data == "cpus"]
             digits = counts[0].replace("_", "") if counts else str(DEFAULT_CPUS)
             n = int(digits) if len(digits) <= 6 else 0
             self.final_cpus = n if MIN_CPUS <= n <= MAX_CPUS else None
@@ -165,7 +166,7 @@ class Builder:
         return body
 
     def header(self, t: Tree, where: Where) -> None:
-        keyword, arg, *more = t.children
+        keyword, arg, *more = tokens(t.children)
         word = keyword.value
         if where.depth:
             raise self.r.fail(keyword, f"'{word}' cannot be inside repeat",
@@ -214,6 +215,7 @@ class Builder:
 
     def repeat(self, t: Tree, where: Where) -> Repeat:
         keyword, count_tok, _lbrace, *rest = t.children
+        keyword, count_tok = token(keyword), token(count_tok)
         inner = self.open_repeat(keyword, count_tok, where)
         body = self.block(rest, inner)
         if not body:
@@ -247,18 +249,18 @@ class Builder:
 
     def thread(self, t: Tree, where: Where) -> None:
         cpu_tok, brace, *rest = t.children
-        inner = self.open_thread(cpu_tok, brace, where)
-        body = self.block(rest, inner)
+        cpu = self.open_thread(token(cpu_tok), token(brace), where)
+        body = self.block(rest, Where(0, cpu))
         if not body:
             raise self.r.fail(t, "the thread block is empty",
-                              hint=f"put cpu{inner.thread}'s operations between {{ and }}")
-        node = Thread(cpu=inner.thread, body=tuple(body), pos=pos_of(t))
+                              hint=f"put cpu{cpu}'s operations between {{ and }}")
+        node = Thread(cpu=cpu, body=tuple(body), pos=pos_of(t))
         self.scenario.threads.append(node)
         self.r.checker.add_steps(node, pos_of(t))
 
-    def open_thread(self, cpu_tok: Token, brace: Token, where: Where) -> Where:
-        """Entering ``cpuN {``: a thread at the top level, one per CPU."""
-        at = Pos(cpu_tok.line, cpu_tok.column, brace.end_line, brace.end_column)
+    def open_thread(self, cpu_tok: Token, brace: Token, where: Where) -> int:
+        """Entering ``cpuN {``: a thread at the top level, one per CPU; its CPU."""
+        at = pos_span(cpu_tok, brace)
         if where.thread is not None:
             raise self.r.fail(at, "a thread block cannot be inside another thread block",
                               hint=f"threads run side by side: write '{cpu_tok.value} {{ … }}' at the top level")
@@ -277,18 +279,23 @@ class Builder:
         self.thread_pos[cpu] = at
         if self.first_thread is None:
             self.first_thread = at
-        return Where(0, cpu)
+        return cpu
 
     def thread_op(self, t: Tree, where: Where):
         """An operation in a thread, written without its CPU."""
+        cpu = where.thread
+        if cpu is None:  # the grammar has them in thread blocks only
+            raise self.r.fail(t, "an operation without its CPU goes in a thread block",
+                              hint="write the CPU in front of it: 'cpu0 activate F'")
         if t.data == "tdrain":
-            return self.ops.thread_drain(t, where.thread)
-        return self.ops.thread_op(t, where.thread)
+            return self.ops.thread_drain(t, cpu)
+        return self.ops.thread_op(t, cpu)
 
     def cpu_in_thread(self, t: Tree, cpu: int):
         """``cpuN OP`` inside cpuM's thread."""
-        cpu_tok, *rest = t.children
-        written = self.r.source[rest[0].start_pos:t.meta.end_pos] if rest else ""
+        first, *rest = t.children
+        cpu_tok = token(first)
+        written = self.r.source[token(rest[0]).start_pos:t.meta.end_pos] if rest else ""
         if cpu_tok.value == f"cpu{cpu}":
             hint = f"drop '{cpu_tok.value}': write '{written}'"
         else:
@@ -299,7 +306,7 @@ class Builder:
 
     def top_level_only(self, t: Tree, where: Where) -> None:
         if where.depth:
-            word = t.children[0].value
+            word = token(t.children[0]).value
             raise self.r.fail(t.children[0], f"'{word}' cannot be inside repeat",
                               hint=f"'{word}' lines go at the top level")
 
@@ -321,7 +328,7 @@ class Builder:
         """``may drain all [cpuN]``: another task's lru_add_drain_all() runs on
         one CPU that runs no thread (the one named, else one of those left)."""
         threads = self.expectations.thread_cpus
-        named = [tok for tok in t.children if tok.type == "CPU"]
+        named = [tok for tok in tokens(t.children) if tok.type == "CPU"]
         if len(cpus) > 1:
             raise self.r.fail(named[1], "'may drain all' runs on one CPU",
                               hint="name the CPU the other task runs on, or none: a CPU without a thread is used")
@@ -347,12 +354,12 @@ class Builder:
         self.needs_threads(t, "a condition needs threads: write 'cpu0 { … }'")
         self.given_once(t, "condition", "combine them with 'and' or 'or' into one")
         keyword, expr = t.children
-        self.scenario.condition = Condition(keyword.value, self.conditions.expression(expr), pos_of(t),
+        self.scenario.condition = Condition(token(keyword).value, self.conditions.expression(expr), pos_of(t),
                                             self.after_keyword(t))
 
     def after_keyword(self, t: Tree) -> str:
         """A statement's text after its first word: the expression of a condition, as written."""
-        return self.r.source[t.children[0].end_pos:t.meta.end_pos].strip()
+        return self.r.source[token(t.children[0]).end_pos:t.meta.end_pos].strip()
 
     def filter(self, t: Tree, where: Where) -> None:
         self.top_level_only(t, where)

@@ -13,6 +13,7 @@ from lark import Token, Tree
 
 from folioscope.dsl.ast import And, Atom, BoolExpr, Location, Locations, Not, Or
 from folioscope.dsl.errors import show
+from folioscope.dsl.nodes import token, tokens
 from folioscope.dsl.expectations import ExpectationBuilder
 from folioscope.dsl.positions import pos_after, pos_of
 from folioscope.dsl.reader import Reader
@@ -39,7 +40,7 @@ class ConditionBuilder:
     def may(self, t: Tree) -> tuple[str, str | None, tuple[int, ...]]:
         """``may drain [all] [cpuN…]`` or ``may flush BATCH [cpuN…]``: the
         kind, the batch and the CPUs written (none: every CPU)."""
-        _, step, *args = t.children
+        _, step, *args = tokens(t.children)
         if step.type == "DRAIN":
             kind, batch = "drain", None
             if args and args[0].type == "NAME":
@@ -106,7 +107,7 @@ class ConditionBuilder:
                 raise self.r.fail(pos_after(subject), f"expected '.' and a name after {show(self.r.text_of(subject))}",
                                   expected="cpuN.BATCH, cpuN.result or stats.STAT")
             return Location("flags", tuple(arg), None, None, text)
-        name_tok = field[1]
+        name_tok = token(field[1])
         name = name_tok.value
         if what == "cpu":
             return self.cpu_location(subject, arg, name_tok, text)

@@ -79,15 +79,15 @@ class ScenarioError(Exception):
         """The whole report, lines joined by newlines, no final newline."""
         out = [f"{self.location()}: error: {self.message}"]
         if self.line is not None and self.source_line is not None:
-            out.extend(self._drawing())
+            out.extend(self._drawing(self.source_line))
         if self.expected:
             out.append(f"  expected: {self.expected}")
         if self.hint:
             out.append(f"  hint: {self.hint}")
         return "\n".join(out)
 
-    def _drawing(self) -> list[str]:
-        text = self.source_line.rstrip("\r\n")
+    def _drawing(self, source_line: str) -> list[str]:
+        text = source_line.rstrip("\r\n")
         col = max(1, self.column or 1)
         if self.end_line is not None and self.end_line != self.line:
             end = len(text) + 1  # the span goes on below: underline to the end of the line

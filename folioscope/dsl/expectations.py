@@ -26,6 +26,7 @@ from folioscope.dsl.ast import (
     Pos,
 )
 from folioscope.dsl.errors import show
+from folioscope.dsl.nodes import token, tokens, tree
 from folioscope.dsl.positions import pos_after, pos_of
 from folioscope.dsl.reader import Reader
 from folioscope.dsl.vocabulary import (
@@ -90,7 +91,8 @@ class ExpectationBuilder:
     # --- expect SUBJECT.NAME CMP VALUE ------------------------------------------------
 
     def expect_field(self, check: Tree, in_condition: bool) -> Check:
-        subject, _dot, name_tok, cmp_tok, value = check.children
+        first, _dot, name, cmp, last = check.children
+        subject, name_tok, cmp_tok, value = tree(first), token(name), token(cmp), tree(last)
         what, arg = self.subject(subject)
         if what == "cpu":
             if name_tok.value == "result":
@@ -243,7 +245,9 @@ class ExpectationBuilder:
     # --- expect FOLIOS has|lacks FLAG... ------------------------------------------------
 
     def expect_words(self, check: Tree) -> ExpectFlags:
-        subject, verb, *flags = check.children
+        first, *words = check.children
+        subject = tree(first)
+        verb, *flags = tokens(words)
         what, arg = self.subject(subject)
         if what != "folios":
             label = {"cpu": "a CPU", "stats": "stats", "result": "result", "verdict": "verdict"}[what]
@@ -275,7 +279,8 @@ class ExpectationBuilder:
     # --- expect SUBJECT CMP VALUE (result, verdict) --------------------------------------
 
     def expect_compare(self, check: Tree, in_condition: bool) -> ExpectResult | ExpectVerdict:
-        subject, cmp_tok, value = check.children
+        first, cmp, last = check.children
+        subject, cmp_tok, value = tree(first), token(cmp), tree(last)
         x = subject.children[0]
         what = "cpu" if isinstance(x, Token) and x.type == "CPU" else x.value if isinstance(x, Token) else "folios"
         if what == "result":

@@ -8,6 +8,7 @@ from lark import Tree
 
 from folioscope.dsl.ast import FolioDecl
 from folioscope.dsl.errors import show
+from folioscope.dsl.nodes import token
 from folioscope.dsl.positions import pos_after, pos_of
 from folioscope.dsl.reader import Reader
 from folioscope.dsl.vocabulary import (
@@ -51,11 +52,11 @@ class FolioBuilder:
 
     def kind(self, kind_tree: Tree, target, attrs: list[Tree]) -> str:
         """The first attribute, which must be a kind without a value."""
-        kind_tok = kind_tree.children[0]
+        kind_tok = token(kind_tree.children[0])
         kind = kind_tok.value
         if kind not in KINDS:
             if kind in FOLIO_ATTRS:
-                later = [a.children[0].value for a in attrs if a.children[0].value in KINDS]
+                later = [w for w in (token(a.children[0]).value for a in attrs) if w in KINDS]
                 example = later[0] if later else kind_for(kind)
                 raise self.r.fail(kind_tree, f"the kind must come first, before {show(self.r.text(kind_tree))}",
                                   expected="a kind: " + one_of(KINDS),
@@ -68,7 +69,7 @@ class FolioBuilder:
 
     def attribute(self, a: Tree, kind: str, seen: dict[str, Tree]) -> tuple[str, object]:
         """One ``name`` or ``name=value`` after the kind: its name and value."""
-        name_tok = a.children[0]
+        name_tok = token(a.children[0])
         name = name_tok.value
         spec = FOLIO_ATTRS.get(name)
         if spec is None:

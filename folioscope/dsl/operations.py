@@ -15,6 +15,7 @@ from lark import Token, Tree
 
 from folioscope.dsl.ast import Op
 from folioscope.dsl.errors import show
+from folioscope.dsl.nodes import token, tokens
 from folioscope.dsl.positions import pos_after, pos_of
 from folioscope.dsl.reader import Reader
 from folioscope.dsl.vocabulary import (
@@ -42,7 +43,7 @@ class OpBuilder:
     def drain(self, t: Tree) -> Op:
         """``drain all`` (``cpu0 drain all``) or ``drain cpuN`` (``cpuN drain``)."""
         pos, text = pos_of(t), self.r.text(t)
-        _, arg = t.children
+        _, arg = tokens(t.children)
         if arg.type == "CPU":
             return Op(self.r.cpu(arg), "drain", (), (), None, pos, text)
         if arg.value != "all":
@@ -53,14 +54,15 @@ class OpBuilder:
     def op(self, t: Tree) -> Op:
         """``cpuN OPERATION ARGUMENTS [split]``."""
         cpu_tok, name_tok, *args = t.children
-        cpu = self.r.cpu(cpu_tok)
-        return self.operation(t, cpu, name_tok, args, f"cpu{cpu} ")
+        cpu = self.r.cpu(token(cpu_tok))
+        return self.operation(t, cpu, token(name_tok), args, f"cpu{cpu} ")
 
     # --- inside cpuN { … } ----------------------------------------------------------------
 
     def thread_op(self, t: Tree, cpu: int) -> Op:
         """``OPERATION ARGUMENTS`` in cpu's thread."""
-        name_tok, *args = t.children
+        first, *args = t.children
+        name_tok = token(first)
         name = name_tok.value
         if name in TOP_LEVEL_WORDS:
             raise self.r.fail(name_tok, f"{show(name)} cannot be inside a thread block",
@@ -74,7 +76,7 @@ class OpBuilder:
     def thread_drain(self, t: Tree, cpu: int) -> Op:
         """``drain`` or ``drain all`` in cpu's thread."""
         pos, text = pos_of(t), self.r.text(t)
-        _, *args = t.children
+        _, *args = tokens(t.children)
         if not args:
             return Op(cpu, "drain", (), (), None, pos, text)
         arg = args[0]
@@ -191,8 +193,8 @@ class OpBuilder:
         """A folio (or range) argument: not another operation's flag, before the
         flags, and only one for single-folio operations."""
         name = spec.name
-        word = arg.value if isinstance(arg, Token) else None
-        owners = [o.name for o in OPS.values() if word in o.flags] if word is not None else []
+        word = arg.value if isinstance(arg, Token) else ""
+        owners = [o.name for o in OPS.values() if word in o.flags] if word else []
         if owners:
             raise self.r.fail(arg, f"'{name}' takes no {show(word)}",
                               hint=f"'{word}' goes with " + one_of(owners, "and"))

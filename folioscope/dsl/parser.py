@@ -211,8 +211,7 @@ def _tree(text: str, path: str, late: ScenarioError | None = None) -> Tree:
     try:
         tree = lark_parser().parse(text)
     except UnexpectedInput as e:
-        at_cut = late is not None and _at_end(e)
-        error = late if at_cut else syntax_error(e, text, path)
+        error = late if late is not None and _at_end(e) else syntax_error(e, text, path)
         Builder(text, path).check_completed(getattr(getattr(e, "state", None), "value_stack", None) or [])
         raise error from None
     if late is not None:
@@ -242,7 +241,8 @@ _VALID_PREFIX = re.compile(r"""(?:"(?:[^"\\\n]|\\.)*"|#[^\n]*|[\t\n\r\f\v !'()+,
 def _never_valid(text: str, path: str) -> tuple[int, ScenarioError] | None:
     """The first character that can never be valid, found with one regex
     match, and its error."""
-    end = _VALID_PREFIX.match(text).end()
+    valid = _VALID_PREFIX.match(text)  # matches at least the empty string
+    end = valid.end() if valid is not None else 0
     if end >= len(text):
         return None
     line, column = line_column(text, end)

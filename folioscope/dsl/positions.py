@@ -20,9 +20,25 @@ from folioscope.dsl.ast import Pos
 def pos_of(x) -> Pos:
     """Where a token or a tree (with ``propagate_positions``) is."""
     if isinstance(x, Token):
-        return Pos(x.line, x.column, x.end_line, x.end_column)
+        line, column, end_line, end_column = x.line, x.column, x.end_line, x.end_column
+        if line is None or column is None or end_line is None or end_column is None:
+            raise ValueError(f"the token {x.value!r} has no position: it is not the lexer's")
+        return Pos(line, column, end_line, end_column)
     m = x.meta
     return Pos(m.line, m.column, m.end_line, m.end_column)
+
+
+def pos_span(first, last) -> Pos:
+    """From where ``first`` starts to where ``last`` ends."""
+    a, b = pos_of(first), pos_of(last)
+    return Pos(a.line, a.column, b.end_line, b.end_column)
+
+
+def pos_within(tok: Token, start: int, end: int) -> Pos:
+    """Characters ``start`` to ``end`` (offsets from its start, ``end``
+    excluded) of a token on one line."""
+    p = pos_of(tok)
+    return Pos(p.line, p.column + start, p.line, p.column + end)
 
 
 def pos_after(x) -> Pos:

@@ -19,7 +19,8 @@ from lark import Token, Tree
 from folioscope.dsl.ast import Pos
 from folioscope.dsl.checks import Checker
 from folioscope.dsl.errors import ScenarioError, show
-from folioscope.dsl.positions import pos_of
+from folioscope.dsl.nodes import tokens
+from folioscope.dsl.positions import pos_of, pos_within
 from folioscope.dsl.vocabulary import (
     BATCHES,
     MAX_CPUS,
@@ -76,8 +77,7 @@ class Reader:
             nxt = body[i + 1]
             mapped = _ESCAPES.get(nxt)
             if mapped is None:
-                col = tok.column + 1 + i
-                raise self.fail(Pos(tok.line, col, tok.line, col + 2), f"unknown escape '\\{nxt}' in a string",
+                raise self.fail(pos_within(tok, 1 + i, 3 + i), f"unknown escape '\\{nxt}' in a string",
                                 expected='one of \\" \\\\ \\n \\t', hint="write \\\\ for a backslash")
             out.append(mapped)
             i += 2
@@ -100,8 +100,7 @@ class Reader:
             return self.fail(first, f"unknown kernel variant {show(text)}", hint=f"write it without quotes: {bare}")
         lo = err.start or 0
         hi = err.end if err.end is not None else len(text)
-        at = Pos(first.line, first.column + lo, first.line, first.column + max(hi, lo + 1))
-        return self.fail(at, err.message, expected=err.expected, hint=err.hint)
+        return self.fail(pos_within(first, lo, max(hi, lo + 1)), err.message, expected=err.expected, hint=err.hint)
 
     def number(self, tok: Token, low: int, high: int, what: str) -> int:
         """An INT token in ``low..high``."""
@@ -116,7 +115,10 @@ class Reader:
 
     def cpu(self, tok: Token) -> int:
         """A CPU token's number; the checker sees that the CPU exists."""
-        digits = _CPU.fullmatch(tok.value).group(1)
+        m = _CPU.fullmatch(tok.value)
+        if m is None:
+            raise self.fail(tok, f"expected a CPU, not {show(tok.value)}", expected="a CPU such as cpu1")
+        digits = m.group(1)
         if len(digits) > 6:
             raise self.fail(tok, f"{show(tok.value)} does not exist", expected=f"a CPU from cpu0 to cpu{MAX_CPUS - 1}")
         n = int(digits)
@@ -158,7 +160,7 @@ class Reader:
 
     def expand_range(self, t: Tree) -> list[str]:
         """``F1..F3`` -> F1, F2, F3 (zero-padded ends keep their width)."""
-        first, _, last = t.children
+        first, _, last = tokens(t.children)
         text = self.text(t)
         for end in (first, last):
             if end.value.endswith("'"):

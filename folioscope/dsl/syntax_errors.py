@@ -150,7 +150,7 @@ def _statement_tail(stack: list) -> list:
         x = stack[i - 1]
         if isinstance(x, Token) and x.type in ("_SEP", "LBRACE"):
             break
-        if isinstance(x, Tree) and (_ttype(x) in _STATEMENT_RULES or "block" in _ttype(x)):
+        if isinstance(x, Tree) and ((rule := _ttype(x) or "") in _STATEMENT_RULES or "block" in rule):
             break
         i -= 1
     return stack[i:]
@@ -158,7 +158,10 @@ def _statement_tail(stack: list) -> list:
 
 def _found(e: UnexpectedInput, text: str, stack: list) -> _Found:
     if isinstance(e, UnexpectedCharacters):
-        char = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        # lark's UnexpectedInput says `pos_in_stream = None`, unannotated: mypy takes its
+        # type to be None, but the lexer's UnexpectedCharacters sets it to the offset
+        offset: int = e.pos_in_stream  # type: ignore[assignment]
+        char = text[offset] if offset < len(text) else ""
         found = _Found(f"character {show(char)}", char, "char", Pos(e.line, e.column, e.line, e.column + 1),
                        frozenset(e.allowed or ()))
     elif isinstance(e, UnexpectedToken):
@@ -291,13 +294,10 @@ def _unknown_statement(word: str, found: str, err, in_thread: bool = False) -> S
         return err(f"unexpected {found} at the start of a statement", STATEMENT_EXPECTED)
     near_keyword = suggest(word, STATEMENT_WORDS)
     near_op = suggest(word, [o for o in OPS if o not in WITNESS_OPS])
-    if near_keyword:
-        hint = f"did you mean '{near_keyword[0]}'?"
-    elif near_op:
-        hint = f"did you mean '{near_op[0]}'? operations run on a CPU: 'cpu0 {near_op[0]} …'"
-    else:
-        hint = None
-    return err(f"unknown statement {found}", STATEMENT_EXPECTED, hint=hint)
+    suggestion = (f"did you mean '{near_keyword[0]}'?" if near_keyword else
+                  f"did you mean '{near_op[0]}'? operations run on a CPU: 'cpu0 {near_op[0]} …'" if near_op else
+                  None)
+    return err(f"unknown statement {found}", STATEMENT_EXPECTED, hint=suggestion)
 
 
 # --- the parser's value stack -------------------------------------------------------------
@@ -524,7 +524,7 @@ def _locations_words(leaves: list[Token]) -> str:
     return one_of(["'.' and a field", "another location", _END_WORDS])
 
 
-def _generic_words(expected: set[str]) -> str:
+def _generic_words(expected: frozenset[str]) -> str:
     """Terminal by terminal, for contexts the functions above do not know."""
     pieces = [_TERMINAL_WORDS[t] for t in sorted(set(expected) - _END) if t in _TERMINAL_WORDS]
     if set(expected) & _END:

@@ -269,7 +269,7 @@ def suggest(word: str, vocabulary, n: int = 1) -> list[str]:
     exact = [w for w in words if w.lower() == word.lower() and w != word]
     if exact:
         return exact[:n]
-    lowered = {}
+    lowered: dict[str, str] = {}
     for w in words:
         lowered.setdefault(w.lower(), w)
     found = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)
