@@ -13,6 +13,10 @@ import math
 import sys
 import time
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from rich.status import Status
+
 DESCRIPTION = """\
 Explore every interleaving of a concurrent scenario's threads (cpuN { … }),
 their lru_add_drain_all() work items and the environment's `may` steps, and
@@ -126,7 +130,7 @@ class _Progress:
         self.plain = plain
         self.started = time.monotonic()
         self.last = self.started
-        self.live = None
+        self.live: Status | None = None
 
     def __call__(self, variant, out, queue, depth, elapsed) -> None:
         now = time.monotonic()

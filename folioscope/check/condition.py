@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 
 from ..dsl.ast import Expect, ExpectBatch, ExpectField, ExpectFlags, ExpectStat, Pos
 from ..mm.flat import flatten
-from ..mm.state import State
+from ..mm.state import DrainWorkLog, State
 from ..replay.expect import evaluate
 
 COMPARE: dict[str, Callable[[object, object], bool]] = {"==": operator.eq, "!=": operator.ne}
@@ -29,23 +29,29 @@ class ThreadResult:
 
 @dataclass(frozen=True)
 class Atom:
-    check: object
-    """An Expect* check of folioscope.dsl.ast, or a ThreadResult."""
+    check: Check
 
 
 @dataclass(frozen=True)
 class All:
-    items: tuple
+    items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
 class Any:
-    items: tuple
+    items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
 class Neg:
-    item: object
+    item: Expr
+
+
+Check = ExpectField | ExpectFlags | ExpectBatch | ExpectStat | ThreadResult
+"""What an atom checks: an ``expect`` of folioscope.dsl.ast, or a thread's result."""
+
+Expr = All | Any | Neg | Atom
+"""A boolean expression of atoms."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class Condition:
     """``exists``, ``forall``, ``never`` or ``always`` and its expression."""
 
     kind: str
-    expr: object
+    expr: Expr
     text: str
     line: int = 0
 
@@ -76,7 +82,7 @@ class Outcome:
         return self._flat
 
 
-def holds(expr: object, outcome: Outcome) -> bool:
+def holds(expr: Expr, outcome: Outcome) -> bool:
     """Whether ``expr`` is true of ``outcome``."""
     if isinstance(expr, All):
         return all(holds(e, outcome) for e in expr.items)
@@ -84,21 +90,20 @@ def holds(expr: object, outcome: Outcome) -> bool:
         return any(holds(e, outcome) for e in expr.items)
     if isinstance(expr, Neg):
         return not holds(expr.item, outcome)
-    assert isinstance(expr, Atom)
     check = expr.check
     if isinstance(check, ThreadResult):
         return COMPARE[check.op](outcome.results.get(check.cpu) or "none", check.value)
-    return evaluate(Expect(check, (), _NOWHERE, ""), outcome.flat, None).ok  # type: ignore[arg-type]
+    return evaluate(Expect(check, (), _NOWHERE, ""), outcome.flat, None).ok
 
 
-def atoms(expr: object) -> Iterator[object]:
+def atoms(expr: Expr) -> Iterator[Check]:
     """The checks an expression is made of, left to right."""
     if isinstance(expr, (All, Any)):
         for item in expr.items:
             yield from atoms(item)
     elif isinstance(expr, Neg):
         yield from atoms(expr.item)
-    elif isinstance(expr, Atom):
+    else:
         yield expr.check
 
 
@@ -130,12 +135,12 @@ def _text(value: object) -> str:
         return "-"
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, (tuple, list)) or hasattr(value, "since"):
-        return "[" + ",".join(_text(v) for v in value) + "]"  # type: ignore[union-attr]
+    if isinstance(value, (tuple, list, DrainWorkLog)):
+        return "[" + ",".join(_text(v) for v in value) + "]"
     return str(value)
 
 
-def locations_of(check: object) -> list[Location]:
+def locations_of(check: Check) -> list[Location]:
     """The values a check reads, as locations."""
     if isinstance(check, ThreadResult):
         return [Location(f"cpu{check.cpu}.result", None, check.cpu)]
@@ -150,7 +155,7 @@ def locations_of(check: object) -> list[Location]:
     return []
 
 
-def projection(exprs: list[object], extra: tuple[Location, ...]) -> tuple[Location, ...]:
+def projection(exprs: list[Expr], extra: tuple[Location, ...]) -> tuple[Location, ...]:
     """What final states are told apart by: every location the expressions
     read, then ``extra`` (the ``locations`` line), each once, in order."""
     seen: dict[str, Location] = {}
@@ -163,17 +168,17 @@ def projection(exprs: list[object], extra: tuple[Location, ...]) -> tuple[Locati
     return tuple(seen.values())
 
 
-def names_stats(exprs: list[object], extra: tuple[Location, ...]) -> bool:
+def names_stats(exprs: list[Expr], extra: tuple[Location, ...]) -> bool:
     """Whether counters must be part of a state's identity."""
     return any(loc.key and loc.key.startswith("stats.") for loc in projection(exprs, extra))
 
 
-def names_results(exprs: list[object], extra: tuple[Location, ...]) -> bool:
+def names_results(exprs: list[Expr], extra: tuple[Location, ...]) -> bool:
     """Whether the threads' results must be part of a state's identity."""
     return any(loc.key is None for loc in projection(exprs, extra))
 
 
-def folios_named(expr: object) -> set[str]:
+def folios_named(expr: Expr) -> set[str]:
     """The folios an expression reads (the visibility proviso of ``always``)."""
     names: set[str] = set()
     for check in atoms(expr):

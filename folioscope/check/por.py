@@ -40,7 +40,8 @@ class Reducer:
         self.global_after: list[list[bool]] = []
         self.names_after: list[list[frozenset[str]]] = []
         for thread in program.threads:
-            flags, names = [False], [frozenset()]
+            flags: list[bool] = [False]
+            names: list[frozenset[str]] = [frozenset()]
             for call in reversed(thread.calls):
                 flags.append(flags[-1] or call.op in GLOBAL_OPS)
                 names.append(names[-1] | frozenset(call.folios))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..mm.machine import PAGE_TABLE_OPS  # noqa: F401  (the explorer's names follow it)
 from ..mm.state import State
 from ..mm.variants import Variant
+from .condition import Condition, Expr
 
 GLOBAL_OPS = frozenset({"drain_all", "gup_longterm", "lru_cache_disable", "lru_cache_enable"})
 """Operations that may touch every CPU's batches or every folio (work items,
@@ -66,9 +66,9 @@ class Program:
     """The state after the declarations and the prologue."""
     threads: tuple[Thread, ...]
     env: tuple[EnvAction, ...] = ()
-    condition: object = None
-    """A ``Condition`` (kind, expr, text) or None: only the final states."""
-    filter: object = None
+    condition: Condition | None = None
+    """The condition (kind, expr, text) or None: only the final states."""
+    filter: Expr | None = None
     """A boolean expression: final states failing it are not counted."""
     locations: tuple = ()
     """Extra items to show per final state (herd's ``locations``)."""

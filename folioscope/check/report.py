@@ -100,7 +100,7 @@ def _witnesses(program: Program, explorer: Explorer, verdict: Verdict) -> list[W
                                          not f.satisfies) or f.bug]
     if kind is None:
         want = [f for f in verdict.finals if f.bug]
-    out = []
+    out: list[Witness] = []
     for final in want:
         index = len(out) + 1
         text = witness_text(program, verdict.variant, final, verdict.search,

@@ -21,7 +21,7 @@ from ..mm.context import Suspended
 from ..mm.invariants import check_invariants
 from ..mm.state import State
 from . import steps
-from .condition import Outcome, folios_named, holds, names_results, names_stats, projection
+from .condition import Expr, Outcome, folios_named, holds, names_results, names_stats, projection
 from .por import Reducer
 from .program import Call, Program
 from .steps import Done, Move
@@ -144,13 +144,16 @@ class Explorer:
         self.with_results = names_results(exprs, tuple(program.locations)) or any(
             call.expects for t in program.threads for call in t.calls)
         cond = program.condition
-        self.always = getattr(cond, "kind", None) == "always"
-        self.visible = folios_named(cond.expr) if self.always else set()
+        self.invariant = cond if cond is not None and cond.kind == "always" else None
+        """An ``always`` condition, checked in every reachable state."""
+        self.always = self.invariant is not None
+        self.visible = folios_named(self.invariant.expr) if self.invariant is not None else set()
         self._names = sorted(program.initial.folios)
         self.reducer = Reducer(program, self.visible) if por else None
 
-    def _cond_expr(self):
-        return getattr(self.program.condition, "expr", None)
+    def _cond_expr(self) -> Expr | None:
+        cond = self.program.condition
+        return None if cond is None else cond.expr
 
     # --- the search -----------------------------------------------------------
 
@@ -227,13 +230,13 @@ class Explorer:
             problems = check_invariants(node.state, self.variant)
             if problems:
                 out.problems.append(Problem("invariant", "; ".join(problems), fp))
-        if self.always:
-            if holds(self.program.condition.expr, self._outcome(node)):
+        if self.invariant is not None:
+            if holds(self.invariant.expr, self._outcome(node)):
                 out.invariant_positive += 1
             else:
                 out.invariant_negative += 1
                 if not any(p.kind == "always" for p in out.problems):
-                    out.problems.append(Problem("always", self.program.condition.text, fp))
+                    out.problems.append(Problem("always", self.invariant.text, fp))
 
     # --- nodes and moves ------------------------------------------------------
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .condition import ThreadResult, atoms
+from .condition import Condition, ThreadResult, atoms
 from .program import Program
 from .search import Final, SearchResult
 
@@ -89,7 +89,7 @@ def expected_for(program: Program, variant: str) -> ExpectedVerdict | None:
     return found
 
 
-def _asks_about_bugs(cond: object) -> bool:
+def _asks_about_bugs(cond: Condition | None) -> bool:
     if cond is None:
         return False
     return any(isinstance(c, ThreadResult) and c.value == "BUG" for c in atoms(cond.expr))

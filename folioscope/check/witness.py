@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..mm.folio import FLAG_ORDER
+from ..mm.state import DrainWorkLog
 from .condition import Location
 from .program import Program
 from .search import Final, SearchResult
@@ -159,7 +160,7 @@ def _pins(final: Final, locations: tuple[Location, ...]) -> list[str]:
 def _pin(key: str, raw: object) -> list[str]:
     parts = key.split(".")
     if parts[0] == "folio" and parts[-1] == "flags":
-        have = list(raw or ())  # type: ignore[call-overload]
+        have = list(raw) if isinstance(raw, tuple) else []
         lacking = [f for f in FLAG_ORDER if f not in have]
         return ([f"expect {parts[1]} has {' '.join(have)}"] if have else []) + \
                ([f"expect {parts[1]} lacks {' '.join(lacking)}"] if lacking else [])
@@ -168,11 +169,12 @@ def _pin(key: str, raw: object) -> list[str]:
     if parts[0] == "folio":
         value = str(raw).lower() if isinstance(raw, bool) else raw
         return [f"expect {parts[1]}.{parts[2]} == {value}"]
-    if parts[0].startswith("cpu"):
-        return [f"expect {key} == [{', '.join(raw)}]"]  # type: ignore[call-overload]
+    if parts[0].startswith("cpu") and isinstance(raw, tuple):
+        return [f"expect {key} == [{', '.join(raw)}]"]
     if parts[0] == "stats":
         if isinstance(raw, int):
             return [f"expect {key} == {raw}"]
-        calls = ", ".join("[" + ", ".join(f"cpu{c}" for c in call) + "]" for call in raw)  # type: ignore[union-attr]
-        return [f"expect {key} == [{calls}]"]
+        if isinstance(raw, DrainWorkLog):
+            calls = ", ".join("[" + ", ".join(f"cpu{c}" for c in call) + "]" for call in raw)
+            return [f"expect {key} == [{calls}]"]
     return []

@@ -122,6 +122,15 @@ def fetch(version: str, cache: Path, progress=None) -> Kernel:
     return _load(version, home)
 
 
+def _unpacked_as(name: str) -> str | None:
+    """The file of the cache a member of the package goes to, if any."""
+    if name.startswith("boot/vmlinuz-"):
+        return "vmlinuz.part"
+    if name.startswith("usr/share/doc/") and name.endswith(("changelog.gz", "changelog.Debian.gz")):
+        return "changelog.gz"
+    return None
+
+
 def _extract(deb: Path, home: Path, package: str) -> None:
     if not shutil.which("dpkg-deb"):
         raise LabMissing("dpkg-deb is not available", "apt-get install -y dpkg")
@@ -129,11 +138,10 @@ def _extract(deb: Path, home: Path, package: str) -> None:
     proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE)
     with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
         for member in tar:
-            name = member.name.lstrip("./")
-            if name.startswith("boot/vmlinuz-"):
-                (home / "vmlinuz.part").write_bytes(tar.extractfile(member).read())
-            elif name.startswith("usr/share/doc/") and name.endswith(("changelog.gz", "changelog.Debian.gz")):
-                (home / "changelog.gz").write_bytes(tar.extractfile(member).read())
+            target = _unpacked_as(member.name.lstrip("./"))
+            file = tar.extractfile(member) if target is not None else None  # None for a link
+            if target is not None and file is not None:
+                (home / target).write_bytes(file.read())
     proc.wait()
     (home / "package").write_text(package)
     (home / "vmlinuz.part").rename(home / "vmlinuz")

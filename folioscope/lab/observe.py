@@ -78,9 +78,7 @@ def parse_output(text: str) -> GuestOutput:
             current.mapped[int(parts[0])] = int(parts[1], 16)
         elif word == "batch" and current is not None:
             name = BATCH_NAMES.get(parts[1], parts[1])
-            entries = [tuple(int(x, 16) if i == 0 else int(x) for i, x in enumerate(e.split(":")))
-                       for e in parts[2:]]
-            current.batches[f"cpu{parts[0]}.{name}"] = entries
+            current.batches[f"cpu{parts[0]}.{name}"] = [_batch_entry(e) for e in parts[2:]]
         elif word == "fn" and current is not None:
             current.functions.append(rest)
         elif word == "fatal":
@@ -90,6 +88,13 @@ def parse_output(text: str) -> GuestOutput:
         elif word == "done":
             out.done = True
     return out
+
+
+def _batch_entry(text: str) -> tuple[int, int]:
+    """One entry of an ``@@ batch`` line, ``pfn:tag``: the PFN in hex and the
+    tag (the low bits of the batch's folio pointer)."""
+    pfn, tag = text.split(":")
+    return int(pfn, 16), int(tag)
 
 
 def result_name(code: int) -> str:

@@ -242,10 +242,11 @@ def plan_scenario(scenario: Scenario, steps) -> Plan:
             continue
         nxt = ops[k + 1] if k + 1 < len(ops) else None
         agent, folded = _route(plan, decls, created, step, nxt)
-        plan.steps[(nxt if folded else step).index] = agent
-        if folded:
-            plan.folded[step.index] = nxt.index
-            skip.add(nxt.index)
+        covered = nxt if folded else None
+        plan.steps[(covered or step).index] = agent
+        if covered is not None:
+            plan.folded[step.index] = covered.index
+            skip.add(covered.index)
     if len(plan.steps) > MAX_STEPS:
         raise NoRoute(steps[-1].line, f"{len(plan.steps)} steps: the lab observes at most {MAX_STEPS} "
                                       "per run (shorten the repeat)")

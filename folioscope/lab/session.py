@@ -67,6 +67,8 @@ def upstream_of(release: str) -> str:
 def resolve_kernel(opts: LabOptions, cache: Path) -> debian.Kernel:
     if opts.debian:
         return debian.fetch(opts.debian, cache, progress)
+    if opts.kernel_image is None:
+        raise ValueError("give --debian VERSION or --kernel-image PATH")
     image = Path(opts.kernel_image)
     release = image_version(image) if image.exists() else ""
     return debian.Kernel(upstream_of(release) if release else "", release, image, "")

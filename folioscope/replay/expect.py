@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Callable
+from typing import Any, Callable
 
 from ..dsl.ast import (
     BatchItem,
@@ -17,9 +17,9 @@ from ..dsl.ast import (
 from ..mm.folio import FLAG_ORDER
 from ..mm.state import DrainWorkLog
 from ..mm.variants import base_name
-from .trace import ExpectOutcome, FlatState, holders_text
+from .trace import ExpectOutcome, FlatState, flat_tuple, holders_text
 
-COMPARE: dict[str, Callable[[object, object], bool]] = {
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {  # on values of the same type
     "==": operator.eq, "!=": operator.ne, "<": operator.lt,
     "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }
@@ -51,8 +51,10 @@ def evaluate(expect: Expect, state: FlatState, last_result: str | None) -> Expec
         actual = last_result or "(no operation yet)"
         ok = COMPARE[check.op](actual, check.value)
         expected = f"{check.op} {check.value}" if check.op != "==" else check.value
-    else:
+    elif isinstance(check, ExpectStat):
         ok, expected, actual = _stat(check, state)
+    else:
+        raise TypeError(f"{type(check).__name__} is checked by folioscope check, not on one state")
     return ExpectOutcome(expect.pos.line, expect.text, ok, expected, actual)
 
 
@@ -85,7 +87,7 @@ def _field(check: ExpectField, state: FlatState) -> tuple[bool, str, str]:
         good = COMPARE[check.op](value, want)
         shown = str(value).lower() if isinstance(value, bool) else str(value)
         if check.field == "refcount" and not good:
-            shown += f" ({holders_text(state[f'folio.{folio}.holders'])})"
+            shown += f" ({holders_text(flat_tuple(state, f'folio.{folio}.holders'))})"
         return good, shown
 
     ok, actual = _per_folio(check.folios, state, judge)
@@ -96,7 +98,7 @@ def _flags(check: ExpectFlags, state: FlatState) -> tuple[bool, str, str]:
     expected = f"{'has' if check.present else 'lacks'} {' '.join(check.flags)}"
 
     def judge(folio: str) -> tuple[bool, str]:
-        flags = set(state[f"folio.{folio}.flags"])
+        flags = set(flat_tuple(state, f"folio.{folio}.flags"))
         if state[f"folio.{folio}.isolated"] != "none":
             flags.add("isolated")
         good = all((flag in flags) == check.present for flag in check.flags)
@@ -118,7 +120,7 @@ def _summarise(actuals: list[str]) -> str:
 
 
 def _batch(check: ExpectBatch, state: FlatState) -> tuple[bool, str, str]:
-    entries = state[f"cpu{check.cpu}.{check.batch}"]
+    entries = flat_tuple(state, f"cpu{check.cpu}.{check.batch}")
     matches = len(entries) == len(check.items) and all(
         _entry_matches(entry, item) for entry, item in zip(entries, check.items, strict=True))
     ok = matches if check.op == "==" else not matches

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field, fields, replace
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from ..mm.events import Event
 
@@ -30,6 +30,15 @@ CHECKPOINT_CHANGES = 256
 has keys, if more) have been recorded since the last one."""
 
 FlatState = dict[str, object]
+
+
+def flat_tuple(state: FlatState, key: str) -> tuple:
+    """``state[key]`` where the flat state holds a tuple: a folio's flags and
+    holders, a batch's entries."""
+    value = state[key]
+    if not isinstance(value, tuple):
+        raise TypeError(f"{key} is {value!r}, not a tuple")
+    return value
 
 
 @dataclass(frozen=True)
@@ -147,7 +156,7 @@ class Trace:
         """The trace as built so far, unaffected by later appends (the
         replayer shows it while the rest builds): the steps are shared, the
         containers that building grows are copied."""
-        grown = {f.name: type(value)(value) for f in fields(self)
+        grown: dict[str, Any] = {f.name: type(value)(value) for f in fields(self)
                  if isinstance(value := getattr(self, f.name), (list, dict, set))}
         return replace(self, **grown)
 

@@ -6,11 +6,7 @@ from __future__ import annotations
 
 from ..check.report import CheckReport, VariantReport
 
-try:
-    from .escape import escape_control
-except ImportError:  # until views/escape.py lands
-    def escape_control(text: str) -> str:
-        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+from .escape import escape as escape_control
 
 RULE = "-" * 72
 

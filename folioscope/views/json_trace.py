@@ -70,9 +70,8 @@ def _expect(o: ExpectOutcome) -> dict:
 def load(text: str) -> Trace:
     """Rebuild a Trace from ``dump``'s output without running the model; the
     whole document is checked first (TraceFormatError: one line, the field)."""
-    doc = parse(text.removeprefix("\ufeff"))
-    validate(doc)
-    return _rebuild(doc, doc["schema_version"])  # type: ignore[index, call-overload]
+    doc = validate(parse(text.removeprefix("\ufeff")))
+    return _rebuild(doc, doc["schema_version"])
 
 
 def _rebuild(doc: dict, version: int) -> Trace:

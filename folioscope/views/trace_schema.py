@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
-from typing import Callable
+from typing import Any, Callable
 
 from ..dsl.vocabulary import (BATCHES, KINDS, LIST_NAMES, MAX_CPUS, MAX_NUMBER, MAX_SOURCE_BYTES,
                               MAX_STEPS, MIN_CPUS, MLOCK_TAGS, OP_NAMES, POSITIONS, RESULTS, STATS,
@@ -333,10 +333,12 @@ def variant_hint(name: str) -> str:
 # --- the document ------------------------------------------------------------
 
 
-def validate(doc: object) -> None:
+def validate(doc: object) -> dict[str, Any]:
     """Raise TraceFormatError at the first thing in ``doc`` that a trace
-    cannot be (docs/trace-format.md), naming the field."""
+    cannot be (docs/trace-format.md), naming the field; ``doc`` once checked."""
     Checker().document(doc)
+    assert isinstance(doc, dict)  # document() rejects anything but an object
+    return doc
 
 
 class Checker:
