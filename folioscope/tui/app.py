@@ -18,18 +18,20 @@ import gc
 from dataclasses import dataclass
 from pathlib import Path
 from time import monotonic
-from typing import Iterable, Protocol
+from typing import ClassVar, Iterable
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
 from ..mm.variants import VARIANT_NAMES
-from ..replay.source import TraceBuild, start_build
+from ..replay.source import TraceBuild, TraceSource, start_build
 from ..replay.trace import Trace
 from ..views.escape import escape_lines
 from .batches import BatchesBox, CpuBatches, parse_cpus
@@ -54,14 +56,6 @@ MAX_FPS = 30
 """Playing never ticks faster than this; faster speeds advance several steps a tick."""
 BUILD_SLICE = 0.25
 """Seconds a background build runs between two updates of the screen."""
-
-
-class TraceSource(Protocol):
-    """Where the trace comes from (``folioscope.replay.source``)."""
-
-    recomputable: bool
-
-    def build(self, variant: str | None = None) -> Trace: ...
 
 
 @dataclass
@@ -90,7 +84,7 @@ class ReplayApp(App[int]):
     TITLE = "folioscope play"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
 
-    BINDINGS = BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*BINDINGS]  # App's type: Bindings or tuples
 
     step: var[int] = var(0, init=False)
     """The step the user asked for (rendered on the next ``call_later``)."""
@@ -125,7 +119,7 @@ class ReplayApp(App[int]):
         self._rebuild: Rebuild | None = None
         self._wanted_step = start_step if start_step > self.trace.last and not build.done else None
         self._render_pending = False
-        self._play_timer = None
+        self._play_timer: Timer | None = None
         self._played_at = 0.0
         self._play_credit = 0.0
         self._ends: tuple[bool, bool] | None = None
@@ -443,8 +437,8 @@ class ReplayApp(App[int]):
                                          view.last, build.planned)
                 return  # the old trace stays until the user's place is built
             rebuild.installed = True
-            fallback = target is None or target == GONE
-            self._install(view, index, min(rebuild.step, view.last) if fallback else target,
+            found = target is not None and target != GONE
+            self._install(view, index, target if target is not None and found else min(rebuild.step, view.last),
                           rebuild.variant)
         else:
             self._grow(view, done)

@@ -73,7 +73,7 @@ def batch_names(frame: Frame) -> list[str]:
 
 def cpu_entries(frame: Frame, cpu: int, batches: list[str]) -> int:
     """How many entries ``cpu``'s batches hold."""
-    return sum(len(frame.state.get(f"cpu{cpu}.{b}", ()) or ()) for b in batches)
+    return sum(len(frame.items(f"cpu{cpu}.{b}")) for b in batches)
 
 
 def cpu_touched(frame: Frame, cpu: int, batches: list[str]) -> bool:
@@ -123,8 +123,8 @@ class BatchesView:
 
     def _cell(self, cpu: int, batch: str) -> Text:
         key = f"cpu{cpu}.{batch}"
-        entries = self.frame.state.get(key, ()) or ()
-        cell = sequence(entries, self.frame.old(key))
+        entries = self.frame.items(key)
+        cell = sequence(entries, self.frame.old_items(key))
         if self.size and len(entries) > 3:
             cell.append(f" {len(entries)}/{self.size}", style="dim")
         return cell

@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..mm.variants import find_variant
+from ..views.text import cpu_runs
 from .format import FLAG_SHORT, printable
 
 
@@ -78,16 +79,7 @@ class CpuScreen(ModalScreen[str | None]):
 
 def cpu_ranges(cpus: frozenset[int]) -> str:
     """``0-3, 8``."""
-    parts, ordered = [], sorted(cpus)
-    start = prev = None
-    for cpu in ordered + [None]:
-        if start is not None and cpu == prev + 1:
-            prev = cpu
-            continue
-        if start is not None:
-            parts.append(f"{start}-{prev}" if prev != start else str(start))
-        start = prev = cpu
-    return ", ".join(parts)
+    return ", ".join(f"{first}-{last}" if last != first else str(first) for first, last in cpu_runs(sorted(cpus)))
 
 
 class VariantScreen(ModalScreen[str | None]):

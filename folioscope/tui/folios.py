@@ -142,7 +142,7 @@ class FolioTable(ScrollView):
         base, header, highlight = self._get_styles()
         if index < 0:
             cells = [Text(label) for label, _ in COLUMNS]
-            style = header
+            style: Style | None = header
         else:
             cells = self._rows[index]
             style = highlight if cursor else None
@@ -183,7 +183,7 @@ def row_cells(frame: Frame, name: str) -> list[Text]:
         key = pins if key == "pins" else key
         cells.append(value_cell(frame.state.get(p + key), frame.old(p + key), p + key in frame.changed))
     cells.append(list_cell(frame, name))
-    cells.append(flags_cell(frame.state.get(p + "flags", ()), frame.old(p + "flags")))
+    cells.append(flags_cell(frame.items(p + "flags"), frame.old_items(p + "flags")))
     zone = frame.state.get(p + "zone", "")
     cells.append(Text(str(zone), style="" if zone != "normal" else EMPTY))
     return cells

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from ..replay.trace import Change, FlatState, Step, Trace
+from ..replay.trace import Change, FlatState, Step, Trace, as_tuple
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +46,7 @@ class Frame:
     @property
     def folios(self) -> tuple[str, ...]:
         """Folio names, in declaration order."""
-        return tuple(self.state.get("folios", ()))
+        return self.items("folios")
 
     def folio(self, name: str, field_name: str, default: object = None) -> object:
         """``folio.NAME.FIELD`` of the state."""
@@ -56,6 +56,15 @@ class Frame:
         """The value ``key`` had before this step."""
         change = self.changed.get(key)
         return change.old if change else self.state.get(key)
+
+    def items(self, key: str) -> tuple:
+        """``key``'s tuple (flags, holders, a batch's or a list's entries); () if absent."""
+        return as_tuple(self.state.get(key, ()), key)
+
+    def old_items(self, key: str) -> tuple | None:
+        """``key``'s tuple before this step; None if it had none."""
+        old = self.old(key)
+        return None if old is None else as_tuple(old, key)
 
     def keys(self, prefix: str) -> list[str]:
         """State keys starting with ``prefix``, in state order."""

@@ -62,8 +62,8 @@ def holders_table(frame: Frame, name: str) -> Table | Text:
     p = f"folio.{name}."
     if frame.folio(name, "freed"):
         return Text(f"{name} is freed: nobody holds it", style="dim")
-    new = dict(frame.state.get(p + "holders", ()))
-    old = dict(frame.old(p + "holders") or ())
+    new = dict(frame.items(p + "holders"))
+    old = dict(frame.old_items(p + "holders") or ())
     table = Table.grid(padding=(0, 2))
     table.add_column()
     table.add_column(justify="right")
@@ -97,8 +97,8 @@ def holders_line(frame: Frame, name: str) -> Text:
     text = Text.assemble((f"{name}", "bold"), ": ")
     if frame.folio(name, "freed"):
         return text.append("freed, nobody holds it", style="dim")
-    new = dict(frame.state.get(p + "holders", ()))
-    old = dict(frame.old(p + "holders") or ())
+    new = dict(frame.items(p + "holders"))
+    old = dict(frame.old_items(p + "holders") or ())
     items = []
     for label, count in new.items():
         before = old.get(label, 0)

@@ -46,13 +46,13 @@ def lists_renderable(frame: Frame) -> Group:
     table.add_column()
     folded = []
     for key in frame.keys("list."):
-        entries = frame.state[key]
+        entries = frame.items(key)
         if not entries and key not in frame.changed:
             folded.append(key.split(".", 1)[1])
             continue
         name = key.split(".", 1)[1]
         table.add_row(Text(name, style=CHANGED if key in frame.changed else "cyan"),
-                      sequence(entries, frame.old(key)))
+                      sequence(entries, frame.old_items(key)))
     parts: list = [table] if table.rows else []
     if folded:
         parts.append(Text("empty: " + " ".join(folded), style="dim"))

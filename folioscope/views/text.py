@@ -19,7 +19,7 @@ from typing import Iterable, Sequence, TypeVar
 
 from ..mm.state import DrainWorkLog
 from ..mm.variants import find_variant
-from ..replay.trace import Change, ExpectOutcome, FlatState, Skipped, Step, Trace, holders_text
+from ..replay.trace import Change, ExpectOutcome, FlatState, Skipped, Step, Trace, as_tuple, flat_tuple, holders_text
 from .escape import escape
 
 INDENT = "    "
@@ -169,7 +169,7 @@ def _other_change(c: Change, deltas: bool) -> list[str]:
         return [f"{c.key} {_value(c.old or ())} → {_value(c.new or ())}"]
     if c.key == "stats.drain_all_work":
         if deltas:
-            return [f"{c.key} {_calls_change(_or_empty(c.old), _or_empty(c.new))}"]
+            return [f"{c.key} {_calls_change(_work(c.old), _work(c.new))}"]
         return [f"{c.key} {_value(c.old)} → {_value(c.new)}"]
     if c.key.startswith("stats.") or c.key == "lru_disable_count":
         return [f"{c.key} {value_text(c.key, c.old)} → {value_text(c.key, c.new)}"]
@@ -218,11 +218,18 @@ def _kept_head(old: Sequence[str], new: Sequence[str]) -> int:
     return i
 
 
-def _or_empty(value: object) -> Sequence:
-    return () if value is None else value  # type: ignore[return-value]
+def _or_empty(value: object) -> tuple:
+    """A tuple of the flat state (folios, a batch's entries, flags, holders); () for none."""
+    return () if value is None else as_tuple(value, "a sequence of the flat state")
 
 
-def _calls_change(old: Sequence, new: Sequence) -> str:
+def _work(value: object) -> DrainWorkLog | tuple:
+    """``stats.drain_all_work``: the log (or, read from an old saved trace, a
+    tuple of calls); () for none."""
+    return value if isinstance(value, DrainWorkLog) else _or_empty(value)
+
+
+def _calls_change(old: DrainWorkLog | tuple, new: DrainWorkLog | tuple) -> str:
     """``+[cpu1]``: the lru_add_drain_all() calls this step made."""
     if isinstance(new, DrainWorkLog) and isinstance(old, DrainWorkLog):
         added = new.since(old)
@@ -244,11 +251,11 @@ def value_text(key: str, value: object) -> str:
     if value is None:
         return "-"
     if key == "stats.drain_all_work":
-        return "[" + ", ".join(cpu_list(call) for call in value) + "]"  # type: ignore[attr-defined]
+        return "[" + ", ".join(cpu_list(call) for call in _work(value)) + "]"
     if key.endswith(".holders"):
-        return holders_text(value)  # type: ignore[arg-type]
+        return holders_text(as_tuple(value, key))
     if key.endswith(".flags"):
-        return " ".join(value) or "-"  # type: ignore[arg-type]
+        return " ".join(as_tuple(value, key)) or "-"
     return _value(value)
 
 
@@ -272,7 +279,7 @@ def folio_line(state: FlatState, name: str) -> str:
     p = f"folio.{name}."
     if state[p + "freed"]:
         return f"{name}  freed"
-    fields = [f"refcount {state[p + 'refcount']} ({holders_text(state[p + 'holders'])})"]  # type: ignore[arg-type]
+    fields = [f"refcount {state[p + 'refcount']} ({holders_text(flat_tuple(state, p + 'holders'))})"]
     fields.append(f"list {state[p + 'list']}" + (f"/{state[p + 'pos']}" if state[p + "pos"] != "none" else ""))
     if state[p + "list"] == "unevictable":
         fields.append(f"mlock_count {state[p + 'mlock_count']}")
@@ -304,7 +311,7 @@ def final_state(state: FlatState, cpus: int) -> list[str]:
     """The state after the last step: folios, CPUs with pending entries (the
     others on one line), counters."""
     lines = ["final state"]
-    lines += [INDENT + folio_line(state, name) for name in state["folios"]]  # type: ignore[attr-defined]
+    lines += [INDENT + folio_line(state, name) for name in flat_tuple(state, "folios")]
     idle = []
     for cpu in range(cpus):
         pending = [f"{k.split('.', 1)[1]} {_value(v)}" for k, v in state.items()
@@ -322,17 +329,26 @@ def final_state(state: FlatState, cpus: int) -> list[str]:
 
 def cpu_ranges(cpus: Sequence[int]) -> str:
     """``cpu0, cpu2–cpu63``: runs of three or more as a range."""
-    parts, start = [], 0
+    parts: list[str] = []
+    for first, last in cpu_runs(cpus):
+        if last - first >= 2:
+            parts.append(f"cpu{first}–cpu{last}")
+        else:
+            parts += [f"cpu{c}" for c in range(first, last + 1)]
+    return ", ".join(parts)
+
+
+def cpu_runs(cpus: Sequence[int]) -> list[tuple[int, int]]:
+    """The runs of consecutive numbers in ``cpus`` (sorted), first and last."""
+    runs: list[tuple[int, int]] = []
+    start = 0
     while start < len(cpus):
         end = start
         while end + 1 < len(cpus) and cpus[end + 1] == cpus[end] + 1:
             end += 1
-        if end - start >= 2:
-            parts.append(f"cpu{cpus[start]}–cpu{cpus[end]}")
-        else:
-            parts += [f"cpu{c}" for c in cpus[start:end + 1]]
+        runs.append((cpus[start], cpus[end]))
         start = end + 1
-    return ", ".join(parts)
+    return runs
 
 
 # --- expectations and the verdict -----------------------------------------------

@@ -7,7 +7,8 @@ import shutil
 from textual.widgets import OptionList
 
 from folioscope.mm.variants import VARIANT_NAMES
-from folioscope.replay.source import SavedTraceSource, ScenarioSource
+from folioscope.replay.source import ScenarioSource
+from folioscope.views.saved import SavedTraceSource
 from folioscope.tui.app import ReplayApp
 from folioscope.tui.dialogs import VariantScreen
 from folioscope.tui.error_panel import ErrorPanel

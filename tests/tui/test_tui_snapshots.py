@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from folioscope.replay.source import SavedTraceSource
+from folioscope.views.saved import SavedTraceSource
 from folioscope.tui.app import ReplayApp
 
 from tui_support import FIXTURE, FakeSource, RenderedError, run, screen_text, settle
