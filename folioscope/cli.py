@@ -16,6 +16,9 @@ from . import __version__
 TYPE_CHECKING = False               # not typing's: importing typing costs ~10 ms at startup
 if TYPE_CHECKING:
     import argparse
+    from typing import TypeGuard
+
+    from .dsl.errors import ScenarioError
 
 EXAMPLES = """\
 examples:
@@ -139,11 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:
         if not _is_scenario_error(err):
             raise
-        _say(err.render())  # type: ignore[attr-defined]
+        _say(err.render())
         return 2
 
 
-def _is_scenario_error(err: Exception) -> bool:
+def _is_scenario_error(err: Exception) -> TypeGuard[ScenarioError]:
     """A ScenarioError, without importing the parser to find out (a command
     that raised one has imported it)."""
     errors = sys.modules.get("folioscope.dsl.errors")
@@ -311,8 +314,8 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def _open_saved(path: str):
-    from .replay.source import SavedTraceSource
     from .views.json_trace import TraceFormatError
+    from .views.saved import SavedTraceSource
 
     try:
         return SavedTraceSource.open(path)
@@ -350,8 +353,13 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import command
+    from .views import check_json, check_text
 
-    return command.run(args, UsageError, _check_variant)
+    report = command.run(args, UsageError, _check_variant)
+    show_time = not args.no_time
+    sys.stdout.write(check_json.dump(report, show_time) if args.format == "json"
+                     else check_text.render(report, show_time))
+    return report.exit_status
 
 
 COMMANDS = {"check": cmd_check, "lab": cmd_lab, "trace": cmd_trace, "compare": cmd_compare,

@@ -1,4 +1,5 @@
-"""``folioscope check``: arguments, the size guard, progress and exit status.
+"""``folioscope check``: arguments, the size guard and progress; the CLI
+renders the report (``views.check_text``, ``views.check_json``).
 
 Exit status: 0 every expected verdict held (or none was given) and the
 search completed; 1 a verdict differed, or a BUG outcome the condition does
@@ -16,6 +17,8 @@ import time
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from rich.status import Status
+
+    from .report import CheckReport
 
 DESCRIPTION = """\
 Explore every interleaving of a concurrent scenario's threads (cpuN { … }),
@@ -51,10 +54,10 @@ def add_parser(sub) -> None:
     check.add_argument("--progress", choices=("auto", "plain", "none"), default="auto")
 
 
-def run(args: argparse.Namespace, usage_error, check_variant) -> int:
+def run(args: argparse.Namespace, usage_error, check_variant) -> CheckReport:
+    """Explore the scenario of ``args`` and write its witnesses (``-o``)."""
     from ..dsl import parse_file
     from ..dsl.errors import ScenarioError
-    from ..views import check_json, check_text
     from .report import Options, check, write_witnesses
     from .search import Bounds
 
@@ -79,10 +82,7 @@ def run(args: argparse.Namespace, usage_error, check_variant) -> int:
             raise usage_error(f"{err} exists; not overwriting it (use --force)") from None
         except OSError as err:
             raise usage_error(f"cannot write witnesses to {args.output}: {err.strerror}") from None
-    out = (check_json.dump(report, not args.no_time) if args.format == "json"
-           else check_text.render(report, not args.no_time))
-    sys.stdout.write(out)
-    return report.exit_status
+    return report
 
 
 def _variants(spec: str | None, scenario, check_variant, usage_error) -> list[str]:

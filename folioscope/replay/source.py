@@ -1,12 +1,13 @@
 """Where a replayed trace comes from: a scenario file (which can be re-run
-under another variant and reloaded after editing) or a saved JSON trace;
-and a :class:`TraceBuild`, a trace that the replayer shows while it builds."""
+under another variant and reloaded after editing) or, read by the views
+that own the JSON format, a saved trace (``folioscope.views.saved``); and a
+:class:`TraceBuild`, a trace that the replayer shows while it builds."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from time import monotonic
-from typing import Iterator
+from typing import Iterator, Protocol
 
 from .trace import Trace
 
@@ -18,6 +19,16 @@ whole by then, so an error in them is reported before the UI starts."""
 
 class CannotRecompute(Exception):
     """A saved trace cannot be re-run under another variant or reloaded."""
+
+
+class TraceSource(Protocol):
+    """What the replayer opens: a scenario (``ScenarioSource``) or a saved
+    trace (``views.saved.SavedTraceSource``)."""
+
+    recomputable: bool
+    """Whether it can be re-run under another variant, or reloaded."""
+
+    def build(self, variant: str | None = None) -> Trace: ...
 
 
 class TraceBuild:
@@ -96,58 +107,10 @@ class ScenarioSource:
         return load_trace(self.path, variant or self.variant)
 
 
-def read_trace_text(path: str) -> str:
-    """The text of a saved trace, at most MAX_TRACE_BYTES, a BOM allowed."""
-    from ..views.trace_schema import MAX_TRACE_BYTES, TraceFormatError
-
-    try:
-        with open(path, "rb") as file:
-            data = file.read(MAX_TRACE_BYTES + 1)
-    except FileNotFoundError:
-        raise
-    except OSError as err:
-        raise TraceFormatError(f"cannot read it: {err.strerror or err}") from None
-    if len(data) > MAX_TRACE_BYTES:
-        raise TraceFormatError(f"too large for a trace (at most {MAX_TRACE_BYTES >> 20:,} MiB)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise TraceFormatError(f"not UTF-8 text: byte 0x{data[err.start]:02x} at offset "
-                               f"{err.start:,}") from None
-
-
-@dataclass
-class SavedTraceSource:
-    """A JSON trace written by ``folioscope trace --format json``."""
-
-    path: str
-    trace: Trace
-
-    recomputable = False
-
-    @classmethod
-    def open(cls, path: str) -> "SavedTraceSource":
-        """Read and check a JSON trace: TraceFormatError (one line) if it is
-        not one or cannot be read; FileNotFoundError if there is no such file."""
-        from ..views.json_trace import load
-
-        return cls(path, load(read_trace_text(path)))
-
-    def start(self, variant: str | None = None) -> TraceBuild:
-        """The saved trace, whole."""
-        return TraceBuild.finished(self.build(variant))
-
-    def build(self, variant: str | None = None) -> Trace:
-        if variant and variant != self.trace.variant:
-            raise CannotRecompute(f"{self.path} is a saved trace under {self.trace.variant}; "
-                                  "open the scenario itself to switch variants")
-        return self.trace
-
-
-def start_build(source: object, variant: str | None = None) -> TraceBuild:
+def start_build(source: TraceSource, variant: str | None = None) -> TraceBuild:
     """``source.start(variant)``, or a finished build of ``source.build`` for
     a source that builds only whole traces."""
     start = getattr(source, "start", None)
     if callable(start):
         return start(variant)
-    return TraceBuild.finished(source.build(variant))  # type: ignore[attr-defined]
+    return TraceBuild.finished(source.build(variant))

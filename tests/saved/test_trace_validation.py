@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from folioscope.replay.source import SavedTraceSource
+from folioscope.views.saved import SavedTraceSource
 from folioscope.views.json_trace import TraceFormatError, dump, load
 
 REPO = Path(__file__).resolve().parents[2]
