@@ -107,12 +107,15 @@ class SearchResult:
             return False
         self.ids[fp] = len(self.parent)
         self.parent.append(parent)
-        code = self.move_codes.get(move) if move is not None else 0
-        if code is None:
-            code = self.move_codes[move] = len(self.moves)  # type: ignore[index]
-            self.moves.append(move)  # type: ignore[arg-type]
-        self.via.append(code)
+        self.via.append(0 if move is None else self._code(move))
         return True
+
+    def _code(self, move: Move) -> int:
+        code = self.move_codes.get(move)
+        if code is None:
+            code = self.move_codes[move] = len(self.moves)
+            self.moves.append(move)
+        return code
 
     def path(self, fp: int) -> list[Move]:
         """The moves from the initial node to node ``fp``."""
@@ -305,7 +308,7 @@ class Explorer:
                 done = steps.start(state, variant, move.cpu, call)
                 pcs = _set(pcs, i, pcs[i] + 1)
             else:
-                done = steps.resume(state, variant, move.cpu, stopped[i])  # type: ignore[arg-type]
+                done = steps.resume(state, variant, move.cpu, _suspended(stopped[i]))
             stopped = _set(stopped, i, done.stopped)
             if done.stopped is None:
                 results = _set(results, i, done.result)
@@ -321,7 +324,7 @@ class Explorer:
             done = steps.start(state, variant, move.cpu, _DRAIN_ALL)
             env = _set(env, move.index, done.stopped)
         else:
-            done = steps.resume(state, variant, move.cpu, env[move.index])  # type: ignore[arg-type]
+            done = steps.resume(state, variant, move.cpu, _suspended(env[move.index]))
             env = _set(env, move.index, done.stopped)
         return Node(state, pcs, stopped, results, env, details), done
 
@@ -391,6 +394,13 @@ class Explorer:
 
 
 _DRAIN_ALL = Call("drain_all", text="drain all")
+
+
+def _suspended(stopped: Suspended | None) -> Suspended:
+    """The call a resume move goes on with: the search offers one only for a stopped call."""
+    if stopped is None:
+        raise AssertionError("a resume move for a call that is not stopped")
+    return stopped
 
 
 def _may_continue(state: State, stopped: Suspended) -> bool:

@@ -32,6 +32,9 @@ class Flattener:
     """Turns successive states of one machine into flat states and changes."""
 
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
         self.flat: dict[str, object] = {}
         self._cpu_keys: dict[int, tuple] = {}
         self._cpu_refs: dict[int, dict[str, Labels]] = {}
@@ -41,7 +44,7 @@ class Flattener:
 
     def full(self, state: State) -> dict[str, object]:
         """Start afresh from ``state``; returns a copy of its flat form."""
-        self.__init__()  # type: ignore[misc]
+        self._reset()
         self.update(state)
         return dict(self.flat)
 

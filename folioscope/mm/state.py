@@ -83,10 +83,11 @@ class DrainWorkLog:
 
     def since(self, older: "DrainWorkLog") -> tuple[tuple[int, ...], ...]:
         """The calls logged after ``older`` (an earlier version of this log)."""
-        calls, node = [], self
-        while node.length > older.length:
+        calls = []
+        node: DrainWorkLog | None = self
+        while node is not None and node.length > older.length:
             calls.append(node.cpus)
-            node = node.prev  # type: ignore[assignment]
+            node = node.prev
         return tuple(reversed(calls))
 
     def __len__(self) -> int:

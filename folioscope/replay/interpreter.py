@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 
 from ..dsl.ast import Expect, ExpectResult, Op, Repeat, Scenario, Statement
 from ..dsl.errors import ScenarioError
-from ..mm import DEFAULT_VARIANT, DeclarationError, Machine, Outcome
+from ..mm import DEFAULT_VARIANT, DeclarationError, Machine, Outcome, Variant
 from ..mm.flat import Flattener
 from ..mm.machine import MULTI_FOLIO_OPS, NotSuspended, WouldBlock, follow_migrations
 from .expect import applies, evaluate
@@ -38,7 +38,7 @@ ONE_INTERLEAVING = ("one interleaving of many: the threads ran one after the oth
                     "order; `folioscope check` explores them all")
 
 
-def run_sequential(scenario: Scenario, variant: object = None, check: bool = False,
+def run_sequential(scenario: Scenario, variant: Variant | str | None = None, check: bool = False,
                    threads: bool = False, progress: Callable[[int], None] | None = None,
                    ) -> tuple[Machine, Trace]:
     """Run the scenario's sequential part (and, with ``threads``, its
@@ -56,10 +56,11 @@ def run_stepwise(scenario: Scenario, variant: str | None = None) -> Iterator[Tra
     return (trace for _, trace in _stepwise(scenario, variant, threads=True))
 
 
-def _stepwise(scenario: Scenario, variant: object = None, check: bool = False,
+def _stepwise(scenario: Scenario, variant: Variant | str | None = None, check: bool = False,
               threads: bool = False, progress: Callable[[int], None] | None = None,
               ) -> Iterator[tuple[Machine, Trace]]:
-    machine = Machine(variant_for(scenario, variant), scenario.cpus, check=check)  # type: ignore[arg-type]
+    chosen = variant if isinstance(variant, Variant) else variant_for(scenario, variant)
+    machine = Machine(chosen, scenario.cpus, check=check)
     name = machine.variant.name
     _declare(machine, scenario)
     trace = Trace(scenario.path, scenario.source, scenario.title, name, scenario.cpus)

@@ -34,8 +34,12 @@ FlatState = dict[str, object]
 
 def flat_tuple(state: FlatState, key: str) -> tuple:
     """``state[key]`` where the flat state holds a tuple: a folio's flags and
-    holders, a batch's entries."""
-    value = state[key]
+    holders, a batch's or a list's entries."""
+    return as_tuple(state[key], key)
+
+
+def as_tuple(value: object, key: str) -> tuple:
+    """``value`` of ``key``, which the flat state holds as a tuple."""
     if not isinstance(value, tuple):
         raise TypeError(f"{key} is {value!r}, not a tuple")
     return value

@@ -19,7 +19,8 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ..replay.trace import FlatState, Trace
+from ..mm.state import DrainWorkLog
+from ..replay.trace import FlatState, Trace, as_tuple
 from . import text
 from .escape import escape
 
@@ -231,11 +232,12 @@ def _folio_rows(c: Comparison, labels: list[str], width: int) -> list[str]:
     """Each folio whose final state differs, as the trace writes it, once per
     set of columns that agree."""
     reps = [g[0] for g in c.groups]
-    names = dict.fromkeys(n for r in reps for n in r.final.get("folios", ()))  # type: ignore[attr-defined]
+    folios = [as_tuple(r.final.get("folios", ()), "folios") for r in reps]
+    names = dict.fromkeys(n for have in folios for n in have)
     out = []
     for name in names:
-        shown = [text.folio_line(r.final, name) if name in r.final.get("folios", ())  # type: ignore[operator]
-                 else f"{name}  no such folio" for r in reps]
+        shown = [text.folio_line(r.final, name) if name in have else f"{name}  no such folio"
+                 for r, have in zip(reps, folios, strict=True)]
         if len(set(shown)) == 1:
             continue
         by_line: dict[str, list[str]] = {}
@@ -363,9 +365,9 @@ def _listed(rows: list[Row], labels: list[str], width: int) -> list[str]:
 
 def _plain(value: object) -> object:
     """Flat-state values as JSON: sequences (tuples, a drain log) as arrays."""
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return [_plain(v) for v in value]  # type: ignore[attr-defined]
+    if isinstance(value, (tuple, list, DrainWorkLog)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def to_json(runs: list[Run]) -> str:

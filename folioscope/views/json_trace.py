@@ -6,7 +6,7 @@ import json
 
 from ..mm.events import Event
 from ..mm.state import EMPTY_WORK_LOG, DrainWorkLog
-from ..replay.trace import Change, ExpectOutcome, Step, Trace
+from ..replay.trace import Change, ExpectOutcome, Step, Trace, as_tuple
 from .trace_schema import READABLE_VERSIONS, WORK_LOG_KEY, TraceFormatError, parse, validate
 
 SCHEMA_VERSION = 2
@@ -77,7 +77,7 @@ def load(text: str) -> Trace:
 def _rebuild(doc: dict, version: int) -> Trace:
     trace = Trace(doc["path"], doc["source"], doc["title"], doc["variant"], doc["cpus"])
     initial = {k: _frozen(v) for k, v in doc["initial"].items()}
-    log = _work_log(EMPTY_WORK_LOG, initial.get(WORK_LOG_KEY, ()))
+    log = _work_log(EMPTY_WORK_LOG, as_tuple(initial.get(WORK_LOG_KEY, ()), WORK_LOG_KEY))
     initial[WORK_LOG_KEY] = log
     step0 = Step(0, 1, 1, None, "declare", (), "initial state", "ok", "", (), (),
                  [_outcome(o) for o in doc.get("initial_expects", [])])
@@ -106,12 +106,12 @@ def _read_change(c: dict, log: DrainWorkLog) -> tuple[Change, DrainWorkLog]:
     if c["key"] != WORK_LOG_KEY:
         return Change(c["key"], _frozen(c["old"]), _frozen(c["new"])), log
     calls = c["appended"] if "appended" in c else c["new"][len(log):]
-    new = _work_log(log, _frozen(calls))
+    new = _work_log(log, as_tuple(_frozen(calls), WORK_LOG_KEY))
     return Change(c["key"], log, new), new
 
 
-def _work_log(log: DrainWorkLog, calls: object) -> DrainWorkLog:
-    for call in calls:  # type: ignore[attr-defined]
+def _work_log(log: DrainWorkLog, calls: tuple) -> DrainWorkLog:
+    for call in calls:
         log = log.append(tuple(call))
     return log
 

@@ -15,7 +15,7 @@ import textwrap
 
 from .. import __version__
 from ..mm.variants import find_variant
-from ..replay.trace import FlatState, Trace, holders_text
+from ..replay.trace import FlatState, Trace, as_tuple, flat_tuple, holders_text
 from . import text
 from .escape import escape
 
@@ -106,14 +106,14 @@ def _holder_line(state: FlatState, name: str) -> str:
     where = "on no LRU list" if state[p + "list"] == "none" else f"on {state[p + 'list']}"
     pins = f", pincount {state[p + 'pincount']}" if state[p + "pincount"] else ""
     return (f"{name}: refcount {state[p + 'refcount']} ({where}{pins}) = "
-            f"{holders_text(state[p + 'holders'])}")  # type: ignore[arg-type]
+            f"{holders_text(flat_tuple(state, p + 'holders'))}")
 
 
 def _folios_that_matter(trace: Trace, state: FlatState) -> list[str]:
     """Folios named by a step that was not ok or by a failed expectation;
     failing those, the folios a per-CPU batch still holds; failing those,
     every folio if there are few."""
-    folios: list[str] = list(state["folios"])  # type: ignore[call-overload]
+    folios: list[str] = list(flat_tuple(state, "folios"))
     known = set(folios)
     named: dict[str, None] = {}
     for s in trace.steps[1:]:
@@ -127,7 +127,7 @@ def _folios_that_matter(trace: Trace, state: FlatState) -> list[str]:
     if named:
         return [n for n in folios if n in named]
     cached = [n for n in folios if any(label.startswith("cpu") for label, _ in
-                                      state.get(f"folio.{n}.holders", ()))]  # type: ignore[attr-defined]
+                                      as_tuple(state.get(f"folio.{n}.holders", ()), "holders"))]
     return cached or (folios if len(folios) <= SHOWN else [])
 
 

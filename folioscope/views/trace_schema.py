@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, TypeGuard
 
 from ..dsl.vocabulary import (BATCHES, KINDS, LIST_NAMES, MAX_CPUS, MAX_NUMBER, MAX_SOURCE_BYTES,
                               MAX_STEPS, MIN_CPUS, MLOCK_TAGS, OP_NAMES, POSITIONS, RESULTS, STATS,
@@ -144,15 +144,15 @@ def fail(where: str, expected: str, found: object) -> TraceFormatError:
 # --- small checks ------------------------------------------------------------
 
 
-def is_int(value: object) -> bool:
+def is_int(value: object) -> TypeGuard[int]:
     """A JSON integer (not true/false, not 1.0)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
 def check_int(value: object, where: str, low: int, high: int) -> int:
-    if not is_int(value) or not low <= value <= high:  # type: ignore[operator]
+    if not is_int(value) or not low <= value <= high:
         raise fail(where, f"an integer from {low:,} to {high:,}", value)
-    return value  # type: ignore[return-value]
+    return value
 
 
 def check_str(value: object, where: str, limit: int = MAX_TEXT) -> str:
@@ -377,7 +377,7 @@ class Checker:
         if not is_int(value) or value not in READABLE_VERSIONS:
             raise TraceFormatError(f"schema_version: expected {_one_of(tuple(map(str, READABLE_VERSIONS)))}"
                                    f" (this folioscope reads those), found {describe(value)}")
-        return value  # type: ignore[return-value]
+        return value
 
     @staticmethod
     def _variant(value: object) -> None:
@@ -394,9 +394,9 @@ class Checker:
         folios = value.get("folios")
         if folios is None:
             raise TraceFormatError("initial: the key \"folios\" is missing")
-        if len(folios) > MAX_TRACE_FOLIOS:  # type: ignore[arg-type]
+        if len(folios) > MAX_TRACE_FOLIOS:
             raise TraceFormatError(f"initial.folios: at most {MAX_TRACE_FOLIOS:,} folios")
-        for key in self.types.required(folios):  # type: ignore[arg-type]
+        for key in self.types.required(folios):
             if key not in value:
                 raise TraceFormatError(f"initial: the key \"{key}\" is missing")
         self.state = dict(value)
