@@ -290,7 +290,40 @@ def _balance(pool, sizes: list[int], least: int) -> int:
     return sum(max(0, s - t) for s, t in zip(sizes, share))
 
 
-# --- the transport: forked processes -----------------------------------------------
+# --- the transports ------------------------------------------------------------------
+
+
+class InlinePool:
+    """N shards in this process, one after another: the protocol without
+    processes (tests, and the benchmark's measure of its overhead)."""
+
+    def __init__(self, program: Program, n: int, config: ShardConfig) -> None:
+        self.n = n
+        self.shards = [Shard(program, i, n, config) for i in range(n)]
+        self._batches: list | None = None
+
+    def call(self, method: str, args: list[tuple | None]) -> list:
+        return [None if a is None else getattr(s, method)(*a) for s, a in zip(self.shards, args)]
+
+    def call_one(self, index: int, method: str, *args):
+        return getattr(self.shards[index], method)(*args)
+
+    def expand(self, depth: int) -> list[dict]:
+        results = self.call("expand", [(depth,)] * self.n)
+        self._batches = [batches for _, batches in results]
+        return [stats for stats, _ in results]
+
+    def decide(self) -> list:
+        batches, self._batches = self._batches, None
+        assert batches is not None
+        return self.call("decide", [tuple(b[owner] for b in batches) for owner in range(self.n)])
+
+    def close(self) -> None:
+        self.shards = []
+
+    abort = close
+
+
 
 
 class ProcessPool:

@@ -20,12 +20,15 @@ costs seconds).
 from __future__ import annotations
 
 import dataclasses
+import time
 
 from .parallel import ParallelError
 from .program import Program
 from .shard import Shard, ShardConfig
 
 RUNTIME_ENV = {"env_vars": {"PYTHONHASHSEED": "0"}}
+START_TIMEOUT = 300.0
+"""Seconds to wait for the actors (each needs a free CPU of the cluster)."""
 INSTALL_HINT = "pip install 'folioscope[ray]'"
 
 _actors: dict[tuple[str, int], list] = {}
@@ -85,7 +88,7 @@ class RayPool:
         config = dataclasses.replace(config, stable=True)
         shared = self.ray.put(program)
         probes = self._get([a.reset.remote(shared, i, self.n, config)
-                            for i, a in enumerate(actors)])
+                            for i, a in enumerate(actors)], timeout=START_TIMEOUT)
         if len(set(probes)) != 1:
             raise ParallelError("Ray workers fingerprint the same state differently (a different "
                                 "folioscope or Python on some node?)")
@@ -119,9 +122,12 @@ class RayPool:
         for actor in self.actors:
             actor.release.remote()
 
-    def _get(self, refs):
+    def _get(self, refs, timeout: float | None = None):
         try:
-            return self.ray.get(refs)
+            return self.ray.get(refs, timeout=timeout)
+        except self.ray.exceptions.GetTimeoutError:
+            raise ParallelError(f"{self.n} Ray workers did not start within {timeout:g} s "
+                                "(are the cluster's CPUs taken by other jobs?)") from None
         except self.ray.exceptions.RayError as err:
             raise ParallelError(f"a Ray worker failed: {err}") from None
 
@@ -164,3 +170,7 @@ class ShardActor:
 
     def release(self) -> None:
         self.shard = None
+
+    def cpu_seconds(self) -> float:
+        """This worker's CPU time so far (for benchmarks/check_parallel.py)."""
+        return time.process_time()

@@ -289,20 +289,34 @@ class StableExplorer(Explorer):
     the same PYTHONHASHSEED.  It mirrors ``Explorer._fingerprint`` part for
     part, but hashes canonical forms instead of the engine's cached hashes
     (those hash None by address, and a pickled state brings the cache of
-    the process that made it).  Folio and CPU parts are cached per object
-    for one level: states share most of them."""
+    the process that made it).  Folio and CPU parts are remembered per
+    object for one level (states share most of them), and every part's
+    stable hash per content (few contents recur often)."""
+
+    MEMO_LIMIT = 1 << 20
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._parts: dict[int, tuple[object, int]] = {}
+        self._memo: dict[object, int] = {}
 
     def new_level(self) -> None:
         self._parts = {}
+        if len(self._memo) > self.MEMO_LIMIT:
+            self._memo = {}
+
+    def _stable(self, value: object) -> int:
+        """hash(canonical(value)), remembered by value (a process-local
+        dict: its own hashing need not be stable)."""
+        known = self._memo.get(value)
+        if known is None:
+            known = self._memo[value] = hash(canonical(value))
+        return known
 
     def _part(self, obj) -> int:
         known = self._parts.get(id(obj))
         if known is None:                    # the cache holds obj: its id is not reused
-            known = self._parts[id(obj)] = (obj, hash(canonical(obj.key())))
+            known = self._parts[id(obj)] = (obj, self._stable(obj.key()))
         return known[1]
 
     def _fingerprint(self, node: Node) -> int:
@@ -314,9 +328,9 @@ class StableExplorer(Explorer):
         parts = (
             tuple([self._part(folios[name]) for name in names]),
             tuple([self._part(c) for c in st.cpus]),
-            st.lru_disable_count, tuple(sorted(st.successor.items())), canonical(st.drain_mutex),
-            st.queued_work, canonical(st.stats.key()) if self.with_stats else (),
-            node.pcs, canonical(node.stopped),
-            canonical(node.results) if self.with_results else (), canonical(node.env),
+            st.lru_disable_count, tuple(sorted(st.successor.items())), st.queued_work,
+            self._stable(st.stats.key()) if self.with_stats else 0, node.pcs,
+            self._stable((st.drain_mutex, node.stopped,
+                          node.results if self.with_results else (), node.env)),
         )
         return hash(parts)
