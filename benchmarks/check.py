@@ -6,7 +6,9 @@ scenarios and for 3 CPUs x 4 operations on shared and on private folios.
 
 Times are CPU seconds (time.process_time), medians of N runs; the machine is
 shared, so read the ratios (POR vs no POR, measured in the same run) rather
-than the absolute rates.
+than the absolute rates.  `peak B/st` is tracemalloc's peak over the states
+visited (the BFS frontier included); `kept B/st` what each visited state
+keeps for the whole search (its fingerprint and parent pointer).
 """
 
 from __future__ import annotations
@@ -49,7 +51,16 @@ def measure(program, por: bool, runs: int) -> dict:
     median = statistics.median(seconds)
     return {"states": result.states, "transitions": result.transitions, "seconds": median,
             "rate": result.transitions / median if median else float("inf"),
-            "bytes": peak / max(result.states, 1)}
+            "bytes": peak / max(result.states, 1), "visited": _visited_bytes(result)}
+
+
+def _visited_bytes(result) -> float:
+    """Bytes per visited state that stay for the whole search: the
+    fingerprint table and the parent pointers (the frontier comes and goes)."""
+    total = sys.getsizeof(result.ids) + sys.getsizeof(result.parent) + sys.getsizeof(result.via)
+    total += sum(sys.getsizeof(fp) for fp in result.ids)
+    total += sum(sys.getsizeof(i) for i in result.ids.values() if i > 256)
+    return total / max(result.states, 1)
 
 
 def main() -> None:
@@ -57,7 +68,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     header = (f"{'program':26} {'POR':>4} {'states':>8} {'trans':>8} {'cpu s':>7} "
-              f"{'trans/s':>9} {'B/state':>8} {'POR ratio':>9}")
+              f"{'trans/s':>9} {'peak B/st':>9} {'kept B/st':>9} {'POR ratio':>9}")
     print(header)
     print("-" * len(header))
     for name, program in _programs():
@@ -66,7 +77,8 @@ def main() -> None:
         for label, m in (("off", full), ("on", reduced)):
             ratio = f"{reduced['states'] / full['states']:.2f}" if label == "on" else ""
             print(f"{name:26} {label:>4} {m['states']:>8,} {m['transitions']:>8,} "
-                  f"{m['seconds']:>7.3f} {m['rate']:>9,.0f} {m['bytes']:>8,.0f} {ratio:>9}")
+                  f"{m['seconds']:>7.3f} {m['rate']:>9,.0f} {m['bytes']:>9,.0f} "
+                  f"{m['visited']:>9,.0f} {ratio:>9}")
 
 
 if __name__ == "__main__":

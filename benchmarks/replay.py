@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from folioscope.dsl import parse_text  # noqa: E402
 from folioscope.replay import run_scenario  # noqa: E402
 from folioscope.replay.source import ScenarioSource  # noqa: E402
-from folioscope.replay.trace import CHECKPOINT_EVERY, Trace  # noqa: E402
+from folioscope.replay.trace import CHECKPOINT_CHANGES, Trace  # noqa: E402
 from folioscope.resources import default_scenario  # noqa: E402
 
 OPS_PER_ROUND = 5
@@ -106,7 +106,7 @@ async def seeks(source, trace: Trace) -> dict[str, tuple[list[float], list[float
 
     app._display = spy
     last = trace.last
-    mid = (last // 2 // CHECKPOINT_EVERY) * CHECKPOINT_EVERY + CHECKPOINT_EVERY // 2
+    mid = last // 2 + CHECKPOINT_CHANGES // 2
     targets = {
         "to the last step": last,
         "back to the first step": 0,
@@ -157,7 +157,7 @@ def main() -> int:
     trace = source.build()
     built = time.perf_counter() - start
     print(f"trace: {trace.last:,} steps, {len(trace.state_at(0))} state keys, "
-          f"checkpoint every {CHECKPOINT_EVERY} steps")
+          f"checkpoint every {CHECKPOINT_CHANGES}+ changes")
     print(f"  build (parse + run the model)        {ms(built)}")
 
     if not args.no_memory:

@@ -1,17 +1,21 @@
 """The command line: argument parsing and exit codes only.
 
 Exit status: 0 the scenario ran and every expectation held; 1 an
-expectation failed; 2 the input or the command line is wrong.
+expectation failed, or an operation would BUG() and no ``expect result``
+said the scenario meant it (``compare``: under any variant); 2 the input or
+the command line is wrong.
 Only ``play`` imports Textual.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
 from . import __version__
+
+TYPE_CHECKING = False               # not typing's: importing typing costs ~10 ms at startup
+if TYPE_CHECKING:
+    import argparse
 
 EXAMPLES = """\
 examples:
@@ -19,11 +23,13 @@ examples:
   folioscope play scenarios/b3-hugh-mlock-missed.fs --kernel v6.11
   folioscope trace scenarios/b2-will-deacon-pin-failure.fs --kernel v6.11
   folioscope trace my.fs --format json -o my.json   save a trace for `play --trace`
+  folioscope trace my.fs --summary                  a verdict block to paste in a mail
   folioscope compare scenarios/b2-will-deacon-pin-failure.fs
+  folioscope compare my.fs --format json            the same, for a script
   folioscope variants --switches                    the switches, their values, who reads them
   folioscope trace my.fs --kernel 'v6.17+gup_drain_trigger=lru_or_mlocked'
 
-exit status: 0 ok, 1 an expectation failed, 2 bad input or usage
+exit status: 0 ok, 1 an expectation failed or a BUG nobody expected, 2 bad input or usage
 """
 
 
@@ -32,6 +38,8 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="folioscope",
         description="See what Linux mm does with per-CPU folio batches, mlock batches "
@@ -44,14 +52,19 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Run a scenario and print what the kernel did, step by step.")
     trace.add_argument("file", metavar="FILE", help="a scenario (.fs)")
     trace.add_argument("--kernel", metavar="V", help="the variant to model (overrides the file's `kernel`)")
-    trace.add_argument("--format", choices=("text", "json"), default="text")
-    trace.add_argument("-o", "--output", metavar="PATH", help="write the trace here instead of stdout")
-    trace.add_argument("--force", action="store_true", help="let -o overwrite an existing file")
+    trace.add_argument("--format", choices=("text", "json", "mail"), default="text",
+                       help="text (the default), json (for `play --trace`), mail (as --summary)")
+    trace.add_argument("--summary", dest="format", action="store_const", const="mail",
+                       help="a verdict block to paste in a mail: at most 80 columns, about 25 lines")
+    _output_arguments(trace)
 
     compare = sub.add_parser("compare", help="run a scenario under every variant, one table",
                              description="Run a scenario under several variants and show where they differ.")
     compare.add_argument("file", metavar="FILE", help="a scenario (.fs)")
     compare.add_argument("--kernel", metavar="A,B,…", help="only these variants (comma-separated)")
+    compare.add_argument("--format", choices=("text", "json"), default="text",
+                         help="text fits the terminal (COLUMNS, else 80); json has every value whole")
+    _output_arguments(compare)
 
     variants = sub.add_parser("variants", help="list the kernel variants",
                               description="List the kernel variants with their defining commits.")
@@ -72,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_check(sub)
     return parser
+
+
+def _output_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("-o", "--output", metavar="PATH",
+                         help="write the output here instead of stdout (whole or not at all)")
+    command.add_argument("--force", action="store_true", help="let -o overwrite an existing file")
+    command.add_argument("--follow-symlinks", action="store_true",
+                         help="let -o write through a symbolic link to its target")
 
 
 def _add_lab(sub) -> None:
@@ -96,23 +117,44 @@ def _add_lab(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--version"]:           # answered before argparse is even built: startup
+        print(f"folioscope {__version__}")
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return 2
-    from .dsl.errors import ScenarioError
-
     try:
         return COMMANDS[args.command](args)
-    except ScenarioError as err:
-        print(err.render(), file=sys.stderr)
-        return 2
     except UsageError as err:
-        print(f"folioscope: error: {err}", file=sys.stderr)
+        _say(f"folioscope: error: {err}")
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        _say("folioscope: interrupted")
+        return 130
+    except Exception as err:
+        if not _is_scenario_error(err):
+            raise
+        _say(err.render())  # type: ignore[attr-defined]
+        return 2
+
+
+def _is_scenario_error(err: Exception) -> bool:
+    """A ScenarioError, without importing the parser to find out (a command
+    that raised one has imported it)."""
+    errors = sys.modules.get("folioscope.dsl.errors")
+    return errors is not None and isinstance(err, errors.ScenarioError)
+
+
+def _say(message: str) -> None:
+    """A message for stderr: a path or a source line in it is the user's, escaped."""
+    from .views.escape import escape_lines
+
+    print(escape_lines(message), file=sys.stderr)
 
 
 def _check_variant(name: str | None) -> str | None:
@@ -128,46 +170,116 @@ def _check_variant(name: str | None) -> str | None:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    from .replay import load_trace
-    from .views import json_trace, text
+    from .replay import run_scenario, variant_for
+    from .views import text
 
-    trace = load_trace(args.file, _check_variant(args.kernel))
-    out = json_trace.dump(trace) if args.format == "json" else text.render(trace)
-    if args.output:
-        _write_new(Path(args.output), out, args.force)
-    else:
-        sys.stdout.write(out)
-    if trace.failed:
+    scenario = _scenario(args.file)
+    variant = variant_for(scenario, _check_variant(args.kernel))
+    with _progress(scenario, 1, f"trace {variant}") as bar:
+        trace = run_scenario(scenario, variant, progress=bar)
+    _emit(args, _render_trace(trace, args.format))
+    if text.failed(trace):
         sys.stderr.write(text.failure_report(trace))
         return 1
+    for warning in text.nothing_checked(trace):
+        _say(warning)
     return 0
 
 
-def _write_new(path: Path, content: str, force: bool) -> None:
-    """Write ``content``; an existing file is kept unless ``--force``."""
-    if path.exists() and not force:
-        raise UsageError(f"{path} exists; not overwriting it (use --force)")
-    try:
-        path.write_text(content, encoding="utf-8")
-    except OSError as err:
-        raise UsageError(f"cannot write {path}: {err.strerror}") from None
+def _render_trace(trace, form: str) -> str:
+    if form == "json":
+        from .views import json_trace
+
+        return json_trace.dump(trace)
+    if form == "mail":
+        from .views import summary
+
+        return summary.render(trace)
+    from .views import text
+
+    return text.render(trace)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .dsl import parse_file
     from .mm.variants import VARIANT_NAMES
     from .replay import run_scenario
     from .views import compare
 
-    names = VARIANT_NAMES
+    names: tuple[str, ...] = VARIANT_NAMES
     if args.kernel:
-        names = tuple(_check_variant(n.strip()) for n in args.kernel.split(",") if n.strip())
+        names = tuple(str(_check_variant(n.strip())) for n in args.kernel.split(",") if n.strip())
         if not names:
             raise UsageError("--kernel needs at least one variant")
-    scenario = parse_file(args.file)
-    traces = [run_scenario(scenario, name) for name in names]
-    sys.stdout.write(compare.render(traces))
-    return 0
+    scenario = _scenario(args.file)
+    runs: list[compare.Run] = []
+    with _progress(scenario, len(names), f"compare {names[0]}") as bar:
+        for i, name in enumerate(names):
+            trace = run_scenario(scenario, name, progress=bar)
+            runs.append(compare.Run.of(trace, keep_calls=not runs))
+            del trace                       # one trace in memory at a time
+            if i + 1 < len(names):
+                bar.next_run(len(runs[-1].results), f"compare {names[i + 1]}")
+    if args.format == "json":
+        _emit(args, compare.to_json(runs))
+    else:
+        import shutil
+
+        _emit(args, compare.render(runs, shutil.get_terminal_size((80, 24)).columns))
+    sys.stderr.write("".join(run.report for run in runs))
+    return 0 if all(run.ok for run in runs) else 1
+
+
+def _scenario(path: str):
+    """The parsed scenario at ``path``; a saved JSON trace is pointed to ``play``."""
+    from .dsl import parse_file
+
+    if _looks_like_json(path):
+        raise UsageError(_json_given(path))
+    return parse_file(path)
+
+
+def _json_given(path: str) -> str:
+    return f"{path} is a saved JSON trace, not a scenario: open it with `folioscope play --trace {path}`"
+
+
+def _looks_like_json(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError:
+        return False                        # the parser says what is wrong with it
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{")
+
+
+def _progress(scenario, runs: int, label: str):
+    """Say what a long run will cost before starting it, refuse one that
+    cannot fit in memory; a progress bar (stderr, a terminal, after ~1 s)."""
+    from .replay.interpreter import planned_steps
+    from .views import progress
+
+    steps = planned_steps(scenario)
+    cost = progress.Estimate(steps, runs)
+    memory = progress.available_memory()
+    if memory is not None and cost.bytes > memory:
+        raise UsageError(f"{scenario.path} runs {cost.describe()}, more than the "
+                         f"{progress.size(memory)} available: it cannot finish; lower a repeat count")
+    if cost.seconds > progress.WARN_AFTER:
+        _say(f"folioscope: {scenario.path} runs {cost.describe()} (Ctrl-C stops it)")
+    return progress.ProgressBar(steps * runs, label)
+
+
+def _emit(args: argparse.Namespace, out: str) -> None:
+    """stdout, or ``-o PATH`` written whole or not at all (outfile.py)."""
+    if args.output is None:
+        sys.stdout.write(out)
+        return
+    from .outfile import OutputRefused, write_atomic
+
+    try:
+        write_atomic(args.output, out, force=args.force, follow_symlinks=args.follow_symlinks,
+                     inputs=(args.file,))
+    except OutputRefused as err:
+        raise UsageError(str(err)) from None
 
 
 def cmd_variants(args: argparse.Namespace) -> int:
@@ -189,11 +301,13 @@ def cmd_play(args: argparse.Namespace) -> int:
         source = _open_saved(args.trace)
     else:
         path = args.file or str(default_scenario())
+        if _looks_like_json(path):
+            raise UsageError(_json_given(path))
         source = ScenarioSource(path, _check_variant(args.kernel))
-    trace = source.build()
+    build = source.start()  # parsed and declared: bad input fails here; the run goes on in the UI
     from .tui.app import run  # Textual only now, once the input is known good
 
-    return run(source, trace, start_step=max(0, min(args.step, trace.last)))
+    return run(source, build, start_step=max(0, args.step))
 
 
 def _open_saved(path: str):
@@ -211,6 +325,8 @@ def _open_saved(path: str):
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from . import lab  # QEMU, apt and the guest agent only for this command
 
     if args.runs < 1:

@@ -12,10 +12,10 @@ cpus 2
 folio F anon zone=movable nolru      # mapped, never on an LRU: cannot be isolated
 cpu0 gup_longterm F
 expect result == ok @ v6.14                 # pinned in ZONE_MOVABLE
-expect F.pincount == 1 @ v6.14
+expect F.pins == 1 @ v6.14
 expect F.zone == movable
 expect result == LIVELOCK @ v5.18 v6.9 v6.11 will-v1 hugh-suggestion v6.17 v6.18 hugh-portmanteau
-expect F.pincount == 0 @ v5.18 v6.9 v6.11 will-v1 hugh-suggestion v6.17 v6.18 hugh-portmanteau
+expect F.pins == 0 @ v5.18 v6.9 v6.11 will-v1 hugh-suggestion v6.17 v6.18 hugh-portmanteau
 expect stats.gup_attempts == 8 @ v5.18 v6.9 v6.11 will-v1 hugh-suggestion v6.17 v6.18 hugh-portmanteau
 # each attempt drains again: PG_lru is clear (v5.18..v6.15), the refcount is off (v6.17+)
 expect stats.drain_all_calls == 8 @ v5.18 v6.9 v6.11 will-v1 hugh-suggestion v6.17 v6.18 hugh-portmanteau

@@ -1,7 +1,7 @@
 title "FOLL_TOUCH: the pin's own folio_mark_accessed() defeats the migration on v5.18"
 # pin_user_pages_remote(), _unlocked() and the fast path's fallback set
 # FOLL_TOUCH: follow_page_pte() calls folio_mark_accessed() after taking the
-# pin (kernel-model.md §8.2). On a referenced inactive folio that queues an
+# pin (mm/gup.c follow_page_pte()). On a referenced inactive folio that queues an
 # lru_activate entry on the pinning CPU itself. Before v6.11 the folio keeps
 # PG_lru while it waits there, so nothing is drained, and migration finds
 # the batch's reference: -ENOMEM with no other CPU involved. v6.11 clears

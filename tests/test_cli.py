@@ -84,7 +84,8 @@ def test_json_trace_round_trips(tmp_path) -> None:
     assert events(again) == events(trace)
 
 
-def test_compare_groups_results_by_variant(capsys) -> None:
+def test_compare_groups_results_by_variant(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
     assert main(["compare", B2]) == 0
     out = capsys.readouterr().out
     assert "cpu0 gup_longterm F" in out

@@ -130,8 +130,21 @@ def _locations(node) -> tuple[cond.Location, ...]:
         return ()
     out: list[cond.Location] = []
     for item in node.items:
-        out += cond.locations_of(item)
+        out += _location(item)
     return tuple(out)
+
+
+def _location(item: ast.Location) -> list[cond.Location]:
+    """One item of ``locations`` (dsl.ast.Location), as the values it shows."""
+    if item.kind == "field":
+        return [cond.Location(f"{f}.{item.name}", f"folio.{f}.{item.name}") for f in item.folios]
+    if item.kind == "flags":
+        return [cond.Location(f"{f}.flags", f"folio.{f}.flags") for f in item.folios]
+    if item.kind == "batch":
+        return [cond.Location(f"cpu{item.cpu}.{item.name}", f"cpu{item.cpu}.{item.name}")]
+    if item.kind == "result":
+        return [cond.Location(f"cpu{item.cpu}.result", None, item.cpu)]
+    return [cond.Location(f"stats.{item.name}", f"stats.{item.name}")]
 
 
 def _verdicts(scenario: ast.Scenario):

@@ -19,71 +19,97 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..mm.machine import follow_migrations
 from ..mm.state import State
 from .program import GLOBAL_OPS, Program
-from .steps import Move, resolve
+from .steps import Move
 
 if TYPE_CHECKING:
     from .search import Node
 
 
-def persistent(program: Program, node: "Node", moves: list[Move],
-               visible: set[str]) -> list[Move]:
-    """A subset of ``moves`` that preserves every final state."""
-    if _global_pending(program, node):
+class Reducer:
+    """What the reduction needs of a program, computed once: per thread and
+    position, whether a global call is still to come and which folios the
+    remaining calls name."""
+
+    def __init__(self, program: Program, visible: set[str]) -> None:
+        self.program = program
+        self.visible = visible
+        self.always_global = any(a.kind == "drain_all" for a in program.env)
+        self.global_after: list[list[bool]] = []
+        self.names_after: list[list[frozenset[str]]] = []
+        for thread in program.threads:
+            flags, names = [False], [frozenset()]
+            for call in reversed(thread.calls):
+                flags.append(flags[-1] or call.op in GLOBAL_OPS)
+                names.append(names[-1] | frozenset(call.folios))
+            self.global_after.append(flags[::-1])
+            self.names_after.append(names[::-1])
+        self.cpus = sorted({t.cpu for t in program.threads} | {a.cpu for a in program.env})
+
+    def persistent(self, node: "Node", moves: list[Move]) -> list[Move]:
+        """A subset of ``moves`` that preserves every final state."""
+        if self._global_pending(node):
+            return moves
+        by_cpu: dict[int, list[Move]] = {}
+        for move in moves:
+            by_cpu.setdefault(move.cpu, []).append(move)
+        if len(by_cpu) < 2:
+            return moves
+        futures = {cpu: self._future(node, cpu) for cpu in self.cpus}
+        for cpu, mine in by_cpu.items():
+            touched = set().union(*(self._footprint(node, m) for m in mine))
+            if touched & self.visible:
+                continue
+            if not any(touched & fut for other, fut in futures.items() if other != cpu):
+                return mine
         return moves
-    by_cpu: dict[int, list[Move]] = {}
-    for move in moves:
-        by_cpu.setdefault(move.cpu, []).append(move)
-    if len(by_cpu) < 2:
-        return moves
-    futures = {cpu: _future(program, node, cpu) for cpu in _cpus(program)}
-    for cpu, mine in by_cpu.items():
-        touched = set().union(*(_footprint(program, node, m) for m in mine))
-        if touched & visible:
-            continue
-        if not any(touched & fut for other, fut in futures.items() if other != cpu):
-            return mine
-    return moves
 
-
-def _cpus(program: Program) -> set[int]:
-    return {t.cpu for t in program.threads} | {a.cpu for a in program.env}
-
-
-def _global_pending(program: Program, node: "Node") -> bool:
-    if node.state.queued_work or node.state.drain_mutex is not None:
-        return True
-    if any(s is not None for s in node.stopped) or any(a.kind == "drain_all" for a in program.env):
-        return True
-    for i, thread in enumerate(program.threads):
-        if any(c.op in GLOBAL_OPS for c in thread.calls[node.pcs[i]:]):
+    def _global_pending(self, node: "Node") -> bool:
+        state = node.state
+        if self.always_global or state.queued_work or state.drain_mutex is not None:
             return True
-    return False
+        if any(s is not None for s in node.stopped):
+            return True
+        return any(flags[pc] for flags, pc in zip(self.global_after, node.pcs))
+
+    def _footprint(self, node: "Node", move: Move) -> set[str]:
+        touched = _batched(node.state, move.cpu)
+        if move.kind == "start":
+            call = self.program.threads[move.index].calls[node.pcs[move.index]]
+            touched.update(follow_migrations(node.state, call.op, call.folios))
+        return touched
+
+    def _future(self, node: "Node", cpu: int) -> set[str]:
+        names = _batched(node.state, cpu)
+        for i, thread in enumerate(self.program.threads):
+            if thread.cpu == cpu:
+                remaining = self.names_after[i][node.pcs[i]]
+                names.update(_resolved(node.state, remaining))
+        return names
+
+
+def _resolved(state: State, names: frozenset[str]) -> frozenset[str] | set[str]:
+    """Names and, after migrations, the folios they lead to: a later call may
+    be a page-table operation that follows them."""
+    if not state.successor:
+        return names
+    out = set(names)
+    for name in names:
+        while name in state.successor:
+            name = state.successor[name]
+            out.add(name)
+    return out
 
 
 def _batched(state: State, cpu: int) -> set[str]:
     names: set[str] = set()
     for batch, entries in state.cpus[cpu].batches.items():
+        if not entries:
+            continue
         if batch == "mlock":
             names.update(name for name, _ in entries)
         else:
             names.update(entries)
-    return names
-
-
-def _footprint(program: Program, node: "Node", move: Move) -> set[str]:
-    touched = _batched(node.state, move.cpu)
-    if move.kind == "start":
-        call = program.threads[move.index].calls[node.pcs[move.index]]
-        touched.update(resolve(node.state, call))
-    return touched
-
-
-def _future(program: Program, node: "Node", cpu: int) -> set[str]:
-    names = _batched(node.state, cpu)
-    for i, thread in enumerate(program.threads):
-        if thread.cpu == cpu:
-            for call in thread.calls[node.pcs[i]:]:
-                names.update(resolve(node.state, call))
     return names

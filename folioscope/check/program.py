@@ -9,17 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..mm.machine import PAGE_TABLE_OPS  # noqa: F401  (the explorer's names follow it)
 from ..mm.state import State
 from ..mm.variants import Variant
-
-PAGE_TABLE_OPS = frozenset({
-    "map", "unmap", "mlock", "munlock", "sys_mlock", "sys_munlock", "mark_accessed",
-    "activate", "deactivate", "deactivate_file", "gup_longterm",
-})
-"""Operations that reach their folio through the page tables: after a
-migration they find the new folio (F'), as gup's _follow_page_tables does.
-The others (get put isolate putback add_lru pin unpin lazyfree rotate ...)
-hold a pointer to the folio itself."""
 
 GLOBAL_OPS = frozenset({"drain_all", "gup_longterm", "lru_cache_disable", "lru_cache_enable"})
 """Operations that may touch every CPU's batches or every folio (work items,

@@ -30,7 +30,9 @@ class Witness:
 
     @property
     def label(self) -> str:
-        values = " ".join(f"{label}={value};" for label, value in self.final.values)
+        values = "; ".join(f"{label}={value}" for label, value in self.final.values)
+        if self.final.bug:
+            values = (values + "; " if values else "") + "BUG"
         where = self.path or self.file_name
         return f"{where} ({values})" if values else where
 

@@ -22,7 +22,7 @@ from ..mm.invariants import check_invariants
 from ..mm.state import State
 from . import steps
 from .condition import Outcome, folios_named, holds, names_results, names_stats, projection
-from .por import persistent
+from .por import Reducer
 from .program import Call, Program
 from .steps import Done, Move
 
@@ -40,6 +40,9 @@ class Node:
     """Per thread: the result its last finished call ended with."""
     env: tuple[Suspended | None, ...]
     """Per environment action: its lru_add_drain_all() in flight."""
+    bug_details: tuple[str, ...] = ()
+    """Per thread: the assertion its last BUG would fire (not part of the
+    fingerprint: only reported)."""
 
 
 @dataclass
@@ -144,6 +147,7 @@ class Explorer:
         self.always = getattr(cond, "kind", None) == "always"
         self.visible = folios_named(cond.expr) if self.always else set()
         self._names = sorted(program.initial.folios)
+        self.reducer = Reducer(program, self.visible) if por else None
 
     def _cond_expr(self):
         return getattr(self.program.condition, "expr", None)
@@ -205,8 +209,8 @@ class Explorer:
         if not moves:
             self._final(node, fp, out, depth)
             return
-        if self.por:
-            moves = persistent(self.program, node, moves, self.visible)
+        if self.reducer is not None:
+            moves = self.reducer.persistent(node, moves)
         for move in moves:
             child, done = self.apply(node, move)
             out.transitions += 1
@@ -236,7 +240,7 @@ class Explorer:
     def _root(self) -> Node:
         n = len(self.program.threads)
         return Node(self.program.initial.fork(), (0,) * n, (None,) * n, (None,) * n,
-                    (None,) * len(self.program.env))
+                    (None,) * len(self.program.env), ("",) * n)
 
     def _fingerprint(self, node: Node) -> int:
         st = node.state
@@ -290,6 +294,7 @@ class Explorer:
         state = node.state.fork()
         variant = self.variant
         pcs, stopped, results, env = node.pcs, node.stopped, node.results, node.env
+        details = node.bug_details
         if move.kind in ("start", "resume"):
             i = move.index
             if move.kind == "start":
@@ -301,6 +306,8 @@ class Explorer:
             stopped = _set(stopped, i, done.stopped)
             if done.stopped is None:
                 results = _set(results, i, done.result)
+                if done.result == "BUG":
+                    details = _set(details, i, done.detail)
         elif move.kind == "work":
             done = steps.work(state, variant, move.cpu)
         elif move.kind == "drain":
@@ -313,7 +320,7 @@ class Explorer:
         else:
             done = steps.resume(state, variant, move.cpu, env[move.index])  # type: ignore[arg-type]
             env = _set(env, move.index, done.stopped)
-        return Node(state, pcs, stopped, results, env), done
+        return Node(state, pcs, stopped, results, env, details), done
 
     # --- outcomes -------------------------------------------------------------
 
@@ -336,19 +343,27 @@ class Explorer:
         cond = self.program.condition
         satisfies = holds(cond.expr, outcome) if cond is not None and not self.always else True
         values = tuple((loc.label, loc.value(outcome)) for loc in self.locations)
-        key = values if self.locations else (("state", str(fp)),)
+        bug = self._bug(node)
+        key = (values if self.locations else (("state", str(fp)),)) + ((("BUG", bug),) if bug else ())
         known = out.finals.get(key)
         if known is not None:
             known.count += 1
             return
         raw = tuple(loc.raw(outcome) for loc in self.locations)
-        out.finals[key] = Final(values, satisfies, fp, depth, bug=self._bug(node), raw=raw)
+        out.finals[key] = Final(values, satisfies, fp, depth, bug=bug, raw=raw)
 
     def _bug(self, node: Node) -> str:
+        """``cpu1 map F: F is used after it was freed`` if a thread's last
+        call ended in a BUG."""
         for i, thread in enumerate(self.program.threads):
             if node.results[i] == "BUG":
-                return f"cpu{thread.cpu}"
+                return self._bug_text(node, i)
         return ""
+
+    def _bug_text(self, node: Node, index: int) -> str:
+        thread = self.program.threads[index]
+        call = thread.calls[node.pcs[index] - 1]
+        return f"cpu{thread.cpu} {call.text or call.op}: {node.bug_details[index]}"
 
     def _check_thread_expects(self, parent: Node, child: Node, move: Move, fp: int,
                               out: SearchResult) -> None:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from ..mm import swap
 from ..mm.context import MM, KernelBug, Suspended
-from ..mm.machine import OPS, RESUME
+from ..mm.machine import OPS, RESUME, follow_migrations
 from ..mm.state import State
 from ..mm.variants import Variant
-from .program import PAGE_TABLE_OPS, Call
+from .program import Call
 
 
 @dataclass(frozen=True)
@@ -44,14 +44,7 @@ class Done:
 def resolve(state: State, call: Call) -> tuple[str, ...]:
     """The folios a call reaches now: through the page tables after a
     migration (F -> F'), or the folio itself for a pointer operation."""
-    if call.op not in PAGE_TABLE_OPS:
-        return call.folios
-    resolved = []
-    for name in call.folios:
-        while name in state.successor:
-            name = state.successor[name]
-        resolved.append(name)
-    return tuple(resolved)
+    return follow_migrations(state, call.op, call.folios)
 
 
 def run(state: State, variant: Variant, body, cpu: int, folios: tuple[str, ...] = ()) -> Done:

@@ -111,6 +111,8 @@ def witness_text(program: Program, variant: str, final: Final, search: SearchRes
              f"# {len(steps)} steps found by `folioscope check`; "
              "`folioscope trace` on this file exits 0 when it reproduces the outcome", ""]
     lines += _sequential_part(program, variant)
+    while lines and not lines[-1]:
+        lines.pop()
     lines.append("")
     lines.append(f"# the interleaving ({len(steps)} steps)")
     width = max((len(s.text) for s in steps), default=0) + 2
@@ -131,8 +133,10 @@ def _last_end(steps: list[Scheduled], step: Scheduled) -> bool:
 
 
 def _sequential_part(program: Program, variant: str) -> list[str]:
-    lines = []
+    lines: list[str] = []
     for line in program.source_lines:
+        if not line and lines and not lines[-1]:
+            continue                  # where a thread block was
         if line.lstrip().startswith("kernel ") or line.strip() == "kernel":
             lines.append(f"kernel {variant}")
         else:

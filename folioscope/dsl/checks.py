@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from folioscope.dsl.ast import Expect, Op, Pos, Repeat
+from folioscope.dsl.ast import Expect, Op, Pos, Repeat, Thread
 from folioscope.dsl.errors import ScenarioError
 from folioscope.dsl.vocabulary import (
     DEFAULT_CPUS,
@@ -160,7 +160,8 @@ class Checker:
 
 def count_steps(stmt) -> int:
     """Steps a statement runs: one per folio for single-folio operations, one
-    for other operations and for each expectation; repeats multiply."""
+    for other operations and for each expectation; repeats multiply; a
+    thread runs its body once."""
     if isinstance(stmt, Op):
         spec = OPS.get(stmt.name)
         if spec is not None and spec.folios == "one":
@@ -170,6 +171,8 @@ def count_steps(stmt) -> int:
         return 1
     if isinstance(stmt, Repeat):
         return stmt.count * sum(count_steps(s) for s in stmt.body)
+    if isinstance(stmt, Thread):
+        return sum(count_steps(s) for s in stmt.body)
     return 0
 
 

@@ -13,6 +13,8 @@ from folioscope.dsl.reader import Reader
 from folioscope.dsl.vocabulary import (
     FOLIO_ATTRS,
     KINDS,
+    PMD_ORDER,
+    VMA_MAPS,
     ZONES,
     AttrSpec,
     did_you_mean,
@@ -87,7 +89,7 @@ class FolioBuilder:
                 raise self.r.fail(a, f"{show(name)} takes no value", hint=f"write just '{name}'")
             return name, True
         if not has_value:
-            example = "zone=movable" if spec.value == "zone" else f"{name}=1"
+            example = {"zone": "zone=movable", "vma_maps": "vma_maps=part"}.get(spec.value, f"{name}=1")
             raise self.r.fail(a, f"{show(name)} needs a value", expected=f"{name}=VALUE, such as {example}")
         return name, self.attribute_value(spec, a.children[2])
 
@@ -98,6 +100,11 @@ class FolioBuilder:
                 raise self.r.fail(value, f"{name}= needs a number, not {show(value.value)}",
                                   expected=f"a number from {spec.low} to {spec.high}")
             return self.r.number(value, spec.low, spec.high, name)
+        if spec.value == "vma_maps":
+            if value.value not in VMA_MAPS:
+                raise self.r.fail(value, f"vma_maps= cannot be {show(value.value)}",
+                                  expected="one of " + one_of(VMA_MAPS), hint=did_you_mean(value.value, VMA_MAPS))
+            return value.value
         if value.value not in ZONES:
             raise self.r.fail(value, f"unknown zone {show(value.value)}", expected="a zone: " + one_of(ZONES),
                               hint=did_you_mean(value.value, ZONES))
@@ -127,7 +134,21 @@ class FolioBuilder:
             if side in attrs and "nolru" in attrs:
                 raise clash(side, "nolru", f"a 'nolru' folio is on no LRU list, so not on the {side} one")
         self.kind_conflicts(kind, attrs, seen)
+        self.vma_maps(attrs, seen)
         self.references(kind, attrs, seen, target)
+
+    def vma_maps(self, attrs: dict, seen: dict[str, Tree]) -> None:
+        """``vma_maps=`` says how a large folio is mapped: a small folio is
+        mapped by one PTE, and a PMD maps a PMD-sized folio (order=9)."""
+        maps = attrs.get("vma_maps", "all")
+        order = attrs.get("order", 0)
+        if maps != "all" and not order:
+            raise self.r.fail(seen["vma_maps"], f"'vma_maps={maps}' needs a large folio",
+                              hint="a small folio is mapped by one PTE; give it order=N (N > 0)")
+        if maps == "pmd" and order != PMD_ORDER:
+            raise self.r.fail(seen["vma_maps"], f"'vma_maps=pmd' needs order={PMD_ORDER}",
+                              hint=f"a PMD maps {1 << PMD_ORDER} pages (HPAGE_PMD_ORDER with 4 KiB pages); "
+                                   "a smaller large folio is PTE-mapped: vma_maps=all, part or two_runs")
 
     def kind_conflicts(self, kind: str, attrs: dict, seen: dict[str, Tree]) -> None:
         """Attributes only some kinds have: folio_expected_ref_count()

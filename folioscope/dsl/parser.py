@@ -236,7 +236,7 @@ _NEEDS_A_STATEMENT = "a scenario needs at least one statement, e.g. 'folio F1 an
 
 # Outside comments and strings, these characters are never valid (a kernel
 # variant accepts more, but no variant has them either).
-_VALID_PREFIX = re.compile(r"""(?:"(?:[^"\\\n]|\\.)*"|#[^\n]*|[\t\n\r\f\v !',\-.0-9:;<=>@A-Z\[\]_a-z{}]+)*""")
+_VALID_PREFIX = re.compile(r"""(?:"(?:[^"\\\n]|\\.)*"|#[^\n]*|[\t\n\r\f\v !'()+,\-./0-9:;<=>@A-Z\[\\\]_a-z{}~]+)*""")
 
 
 def _never_valid(text: str, path: str) -> tuple[int, ScenarioError] | None:
@@ -251,7 +251,7 @@ def _never_valid(text: str, path: str) -> tuple[int, ScenarioError] | None:
     return end, ScenarioError(f"unexpected character {show(text[end])}", path=path, line=line, column=column,
                               end_column=column + 1, source_line=line_of(text, line),
                               hint="outside comments and strings, scenarios are written with letters, digits, "
-                                   "spaces and _ . : , ; = ! < > @ ' - [ ] { }")
+                                   "spaces and _ . : , ; = ! < > @ ' - + [ ] { } ( ) ~ / \\")
 
 
 def _not_utf8(data: bytes, e: UnicodeDecodeError, path: str) -> ScenarioError:

@@ -25,20 +25,28 @@ from folioscope.dsl.vocabulary import (
     KINDS,
     MAX_CPUS,
     MAX_REPEAT,
+    MAY_EXPECTED,
     MIN_CPUS,
     MLOCK_TAGS,
     OPS,
     OPS_EXPECTED,
+    SPLITTABLE,
     STATEMENT_WORDS,
     STATS,
+    TOP_LEVEL_WORDS,
     VARIANTS,
+    WITNESS_OPS,
     one_of,
     suggest,
 )
 
-STATEMENT_EXPECTED = "a statement: cpuN OPERATION, drain all, folio, expect, repeat, title, kernel or cpus"
+STATEMENT_EXPECTED = ("a statement: cpuN OPERATION, cpuN { … }, drain all, folio, expect, repeat, may, "
+                      "exists, forall, never, always, filter, locations, title, kernel or cpus")
+THREAD_STATEMENT_EXPECTED = "a statement of the thread: an operation without its CPU, drain, drain all, repeat or expect"
 
-_STATEMENT_RULES = frozenset({"title", "kernel", "cpus", "folio", "op", "drain", "repeat", "expect"})
+_STATEMENT_RULES = frozenset({"title", "kernel", "cpus", "folio", "op", "drain", "repeat", "expect",
+                              "thread", "top", "tdrain", "trepeat", "may", "condition", "filter", "locations"})
+_CONNECTIVES = frozenset({"_AND", "_OR", "_NOT", "_LPAR"})
 _END = {"_SEP", "$END", "RBRACE"}
 
 _END_WORDS = "the end of the statement (a newline or ;)"
@@ -46,6 +54,8 @@ _VALUE_WORDS = "a value: a number, a word such as unevictable or ENOMEM, or a li
 _VARIANT_WORDS = "a kernel variant such as v6.18"
 _SWITCH_WORDS = "a switch setting such as gup_drain_trigger=lru_or_mlocked"
 _RANGE_END_WORDS = "the folio name that ends the range, such as F8"
+_TEST_WORDS = "a test such as F.refcount == 2, F has lru or cpu0.result == ok, 'not' or '('"
+_LOCATION_WORDS = "a location such as F.refcount, F (its flags), cpu0.result, cpu1.mlock or stats.local_drains"
 
 _TERMINAL_WORDS = {
     "INT": "a number",
@@ -63,6 +73,10 @@ _TERMINAL_WORDS = {
     "LBRACE": "'{'",
     "RBRACE": "'}'",
     "AT": "'@' and kernel variants",
+    "_AND": "'and'",
+    "_OR": "'or'",
+    "_RPAR": "')'",
+    "_LPAR": "'('",
     "PLUS": "'+' and " + _SWITCH_WORDS,
     "NAME": "a name",
     "_SEP": "a newline or ';'",
@@ -87,6 +101,8 @@ class _Found:
     """Where to draw the caret."""
     expected: frozenset[str]
     """The terminals the parser would have accepted there."""
+    pos_in_text: int = 0
+    """Its offset in the text."""
 
 
 def syntax_error(e: UnexpectedInput, text: str, path: str) -> ScenarioError:
@@ -94,18 +110,35 @@ def syntax_error(e: UnexpectedInput, text: str, path: str) -> ScenarioError:
     state = getattr(e, "state", None)
     stack = list(getattr(state, "value_stack", None) or [])
     tail = _statement_tail(stack)
-    open_braces = [x for x in stack if isinstance(x, Token) and x.type == "LBRACE"]
+    open_braces = _open_blocks(stack)
     found = _found(e, text, stack)
 
     def err(message, expected_words=None, hint=None, at=found.pos):
         return ScenarioError.at(at, path, text, message, hint=hint, expected=expected_words)
 
-    return (_string_error(found, text, path, tail, open_braces, err)
+    in_thread = bool(open_braces) and open_braces[-1][1] == "thread"
+    return (_misplaced(tail, in_thread, err)
+            or _string_error(found, text, path, tail, open_braces, err)
             or _brace_error(found, tail, open_braces, err)
-            or (_unknown_statement(found.text, found.words, err)
+            or (_unknown_statement(found.text, found.words, err, in_thread)
                 if not tail and found.kind not in ("_SEP", "$END", "RBRACE") else None)
             or err(f"unexpected {found.words}", _expected_words(found.expected, tail, open_braces),
-                   hint=_hint(found, tail)))
+                   hint=_hint(found, tail, in_thread, text)))
+
+
+def _open_blocks(stack: list) -> list[tuple[Token, str]]:
+    """The '{' of each block still open, and its kind: ``repeat`` or ``thread``."""
+    return [(x, "thread" if i and _ttype(stack[i - 1]) == "CPU" else "repeat")
+            for i, x in enumerate(stack) if isinstance(x, Token) and x.type == "LBRACE"]
+
+
+def _misplaced(tail: list, in_thread: bool, err) -> ScenarioError | None:
+    """A top-level keyword inside a thread block, where it is read as an operation's name."""
+    head = tail[0] if tail else None
+    if in_thread and isinstance(head, Token) and head.type == "NAME" and head.value in TOP_LEVEL_WORDS:
+        return err(f"'{head.value}' cannot be inside a thread block", at=pos_of(head),
+                   hint="declarations, the header, 'may' lines and the condition go at the top level")
+    return None
 
 
 def _statement_tail(stack: list) -> list:
@@ -133,7 +166,7 @@ def _found(e: UnexpectedInput, text: str, stack: list) -> _Found:
         found = _Found("end of file", "", "$END", _end_pos(text), frozenset(getattr(e, "expected", None) or ()))
     expected = frozenset(t for t in found.expected
                          if (t.isupper() or t in ("$END", "_SEP")) and t not in ("WS", "COMMENT"))
-    return replace(found, expected=expected)
+    return replace(found, expected=expected, pos_in_text=getattr(e, "pos_in_stream", None) or 0)
 
 
 def _found_token(e: UnexpectedToken, text: str, stack: list) -> _Found:
@@ -165,21 +198,24 @@ def _string_error(found: _Found, text: str, path: str, tail: list, open_braces: 
 def _brace_error(found: _Found, tail: list, open_braces: list, err) -> ScenarioError | None:
     """The end of the file inside a block, or a '}' with no block open."""
     if found.kind == "$END" and open_braces:
-        brace = open_braces[-1]
-        return err("'{' is never closed", "'}' to end the repeat block", at=pos_of(brace),
-                   hint="end the repeat block with '}'")
+        brace, kind = open_braces[-1]
+        return err("'{' is never closed", f"'}}' to end the {kind} block", at=pos_of(brace),
+                   hint=f"end the {kind} block with '}}'")
     if found.kind == "RBRACE" and not open_braces:
         return err("unexpected '}': no repeat block is open", _expected_words(found.expected, tail, open_braces))
     return None
 
 
-def _hint(found: _Found, tail: list) -> str | None:
+def _hint(found: _Found, tail: list, in_thread: bool, source: str) -> str | None:
     """A suggestion for a common slip at this point of a statement."""
     expected, text, head = found.expected, found.text, _ttype(tail[0]) if tail else None
     if text.startswith("=") and "CMP" in expected:
         return "did you mean '=='?"
     if "LBRACE" in expected and found.kind == "_SEP":
-        return "put '{' on the same line as 'repeat N'"
+        return _brace_hint(found, tail, source)
+    if head == "DRAIN" and text == "split":
+        return ("'split' is for sequential witnesses, not thread blocks" if in_thread
+                else "write 'cpu0 drain all split': only cpuN OPERATION can be split")
     if head == "DRAIN" and "NAME" in expected:
         return "'drain all' drains every CPU; 'cpu1 drain' (or 'drain cpu1') drains one"
     if head == "KERNEL":
@@ -190,6 +226,16 @@ def _hint(found: _Found, tail: list) -> str | None:
         return "did you mean '=='?"
     if text[:1] in ("'", "`"):
         return "a prime follows a folio name directly, as in F1'"
+    return None
+
+
+def _brace_hint(found: _Found, tail: list, source: str) -> str | None:
+    """A block's '{' put on the next line."""
+    head = _ttype(tail[0]) if tail else None
+    if head == "REPEAT":
+        return "put '{' on the same line as 'repeat N'"
+    if head == "CPU" and source[found.pos_in_text:].lstrip(" \t\f\v\n;").startswith("{"):
+        return f"put '{{' on the same line as '{tail[0].value}'"
     return None
 
 
@@ -228,7 +274,9 @@ def _end_pos(text: str) -> Pos:
     return Pos(line, column, line, column + 1)
 
 
-def _unknown_statement(word: str, found: str, err) -> ScenarioError:
+def _unknown_statement(word: str, found: str, err, in_thread: bool = False) -> ScenarioError:
+    if in_thread:  # any name starts an operation there: only symbols get here
+        return err(f"unexpected {found} at the start of a statement", THREAD_STATEMENT_EXPECTED)
     if word in STATEMENT_WORDS:  # a keyword run into what follows it, such as "folioé"
         return err(f"unexpected {found}", STATEMENT_EXPECTED)
     if word in OPS:
@@ -241,7 +289,7 @@ def _unknown_statement(word: str, found: str, err) -> ScenarioError:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_']*", word):
         return err(f"unexpected {found} at the start of a statement", STATEMENT_EXPECTED)
     near_keyword = suggest(word, STATEMENT_WORDS)
-    near_op = suggest(word, OPS)
+    near_op = suggest(word, [o for o in OPS if o not in WITNESS_OPS])
     if near_keyword:
         hint = f"did you mean '{near_keyword[0]}'?"
     elif near_op:
@@ -291,8 +339,9 @@ def _expected_words(expected: frozenset[str], tail: list, open_braces: list) -> 
     """What the parser wanted, in words: from where in the statement it was
     (the tokens of ``tail``), and failing that from the terminals it would
     accept (LALR merges those of different contexts, so they are a last resort)."""
+    in_thread = bool(open_braces) and open_braces[-1][1] == "thread"
     if not tail:
-        pieces = [STATEMENT_EXPECTED]
+        pieces = [THREAD_STATEMENT_EXPECTED if in_thread else STATEMENT_EXPECTED]
         if open_braces and "RBRACE" in expected:
             pieces.append("'}'")
         return one_of(pieces)
@@ -305,7 +354,10 @@ def _expected_words(expected: frozenset[str], tail: list, open_braces: list) -> 
         return _list_words(leaves, expected)
     if prev.type == "DOTDOT":
         return _RANGE_END_WORDS
-    words = _STATEMENT_WORDS.get(leaves[0].type)
+    head = leaves[0].type
+    if in_thread and head in ("NAME", "DRAIN"):
+        return _thread_op_words(leaves)
+    words = _STATEMENT_WORDS.get(head)
     return words(leaves) if words is not None else _generic_words(expected)
 
 
@@ -353,22 +405,34 @@ def _folio_words(leaves: list[Token]) -> str:
 
 def _op_words(leaves: list[Token]) -> str:
     if len(leaves) == 1:
-        return OPS_EXPECTED
-    name = leaves[1].value
+        return OPS_EXPECTED + ", or '{' and the operations of the CPU's thread"
+    return _op_args_words(leaves[1].value, leaves[2:], splittable=True)
+
+
+def _thread_op_words(leaves: list[Token]) -> str:
+    """In a thread: ``OPERATION ARGS`` or ``drain [all]``."""
+    if leaves[0].type == "DRAIN":
+        return one_of(["'all'", _END_WORDS]) if len(leaves) == 1 else _END_WORDS
+    return _op_args_words(leaves[0].value, leaves[1:], splittable=False)
+
+
+def _op_args_words(name: str, args: list[Token], splittable: bool) -> str:
+    """After ``OPERATION`` and ``args``; ``splittable``: 'split' may end it."""
     spec = OPS.get(name)
-    args = leaves[2:]
     if spec is None:
         return one_of(["a folio name or range", _END_WORDS])
+    drain_all = name == "drain" and bool(args) and args[0].value == "all"
+    split = ["'split'"] if splittable and ("drain_all" if drain_all else name) in SPLITTABLE else []
     if spec.batch:
         return "a batch name: " + one_of(BATCHES) if not args else _END_WORDS
     if spec.folios == "none":
-        return "'all' or " + _END_WORDS if name == "drain" and not args else _END_WORDS
+        return "'all' or " + _END_WORDS if name == "drain" and not args else one_of(split + [_END_WORDS])
     if not args:
         return "a folio name or range"
     used = {t.value for t in args if t.type == "NAME"}
     pieces = ["another folio or range"] if spec.folios == "many" else []
     pieces += [f"'{f}'" for f in spec.flags if f not in used]
-    return one_of(pieces + [_END_WORDS])
+    return one_of(pieces + split + [_END_WORDS])
 
 
 def _expect_words(leaves: list[Token]) -> str:
@@ -419,6 +483,46 @@ def _field_words(subject: Token) -> str:
     return "a field such as refcount, list or mlock_count"
 
 
+def _condition_words(leaves: list[Token]) -> str:
+    """In ``exists X and (Y or not Z)`` (or filter): the test being read,
+    after the last connective."""
+    k = len(leaves)
+    while k > 1 and leaves[k - 1].type not in _CONNECTIVES:
+        k -= 1
+    atom = leaves[k:]
+    parens = sum(1 if t.type == "_LPAR" else -1 if t.type == "_RPAR" else 0 for t in leaves)
+    then = ["'and'", "'or'"] + (["')'"] if parens > 0 else []) + [_END_WORDS]
+    if not atom:
+        return _TEST_WORDS
+    if atom[-1].type == "_RPAR":
+        return one_of(then)
+    return _check_words(atom, then)
+
+
+def _may_words(leaves: list[Token]) -> str:
+    """After ``may``: drain [all] or flush BATCH, then CPUs."""
+    if len(leaves) == 1:
+        return MAY_EXPECTED
+    cpus = one_of(["CPUs such as cpu1", _END_WORDS])
+    if leaves[1].type == "DRAIN":
+        return one_of(["'all'", "CPUs such as cpu1", _END_WORDS]) if len(leaves) == 2 else cpus
+    if leaves[1].value == "flush" and len(leaves) == 2:
+        return "a batch name: " + one_of(BATCHES)
+    return cpus
+
+
+def _locations_words(leaves: list[Token]) -> str:
+    """After ``locations`` and some of its items."""
+    prev = leaves[-1]
+    if prev.type == "LOCATIONS":
+        return _LOCATION_WORDS
+    if prev.type == "DOT":
+        return _field_words(leaves[-2])
+    if len(leaves) >= 2 and leaves[-2].type == "DOT":
+        return one_of(["another location", _END_WORDS])
+    return one_of(["'.' and a field", "another location", _END_WORDS])
+
+
 def _generic_words(expected: set[str]) -> str:
     """Terminal by terminal, for contexts the functions above do not know."""
     pieces = [_TERMINAL_WORDS[t] for t in sorted(set(expected) - _END) if t in _TERMINAL_WORDS]
@@ -436,5 +540,8 @@ _STATEMENT_WORDS = {
     "FOLIO": lambda leaves: _folio_words(leaves),
     "CPU": lambda leaves: _op_words(leaves),
     "EXPECT": lambda leaves: _expect_words(leaves),
+    "MAY": _may_words,
+    **{kind: _condition_words for kind in ("EXISTS", "FORALL", "NEVER", "ALWAYS", "FILTER")},
+    "LOCATIONS": _locations_words,
 }
 """What each kind of statement expects next, by its first token."""

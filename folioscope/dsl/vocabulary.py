@@ -19,6 +19,9 @@ import difflib
 from dataclasses import dataclass
 
 from folioscope.mm.folio import FLAG_ORDER, LRU_LISTS
+from folioscope.mm.folio import PMD_ORDER as PMD_ORDER
+from folioscope.mm.folio import VMA_MAPS as _VMA_MAPS
+from folioscope.mm.machine import SPLITTABLE_OPS
 from folioscope.mm.state import BATCHES as BATCHES  # re-exported: the words of the DSL
 from folioscope.mm.state import MLOCK_TAGS as MLOCK_TAGS
 from folioscope.mm.variants import VARIANT_NAMES
@@ -61,12 +64,21 @@ reported at once instead of after parsing everything above it."""
 VARIANTS = VARIANT_NAMES
 """Kernel variants, as written after ``kernel`` and ``@``."""
 
-STATEMENT_WORDS = ("folio", "expect", "repeat", "drain", "title", "kernel", "cpus")
+CONDITION_WORDS = ("exists", "forall", "never", "always")
+"""The kinds of condition of a concurrent scenario."""
+STATEMENT_WORDS = ("folio", "expect", "repeat", "drain", "title", "kernel", "cpus",
+                   "may", *CONDITION_WORDS, "filter", "locations")
 """Keywords that start a statement (besides ``cpuN``)."""
-RESERVED_NAMES = frozenset(STATEMENT_WORDS) | {"stats", "result", "all", "has", "lacks",
-                                               "locked", "touch", "write"}
+TOP_LEVEL_WORDS = tuple(w for w in STATEMENT_WORDS if w not in ("expect", "repeat", "drain"))
+"""Keywords of statements that cannot be inside a thread block."""
+BOOLEAN_WORDS = ("and", "or", "not")
+"""The connectives of conditions (also written ``/\\``, ``\\/``, ``~``)."""
+RESERVED_NAMES = frozenset(STATEMENT_WORDS) | {"stats", "result", "verdict", "all", "has", "lacks",
+                                               "locked", "touch", "write", "split", "partial",
+                                               *BOOLEAN_WORDS}
 """Words that cannot name a folio (nor can ``cpuN``): keywords, the subjects
-``stats`` and ``result``, ``has``/``lacks``, and the operation flags."""
+``stats``, ``result`` and ``verdict``, ``has``/``lacks``, the connectives and
+the operation flags."""
 
 # --- folios -------------------------------------------------------------------
 
@@ -74,6 +86,9 @@ KINDS = ("anon", "file", "shmem")
 """Folio kinds; the first word after the folio name."""
 ZONES = ("normal", "movable", "cma")
 """Values of ``zone=`` and of the ``zone`` field."""
+VMA_MAPS = _VMA_MAPS
+"""Values of ``vma_maps=`` and of the ``vma_maps`` field: how each vma maps
+the folio (docs/language.md, "What the vma maps")."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +98,8 @@ class AttrSpec:
     name: str
     """The word users write."""
     value: str | None
-    """``None`` for a bare word, ``"int"`` for ``name=N``, ``"zone"`` for ``zone=Z``."""
+    """``None`` for a bare word, ``"int"`` for ``name=N``, ``"zone"`` for ``zone=Z``,
+    ``"vma_maps"`` for ``vma_maps=WORD``."""
     doc: str
     """One line for docs and hints."""
     low: int = 0
@@ -107,6 +123,8 @@ FOLIO_ATTRS: dict[str, AttrSpec] = {a.name: a for a in (
     AttrSpec("writeback", None, "PG_writeback set"),
     AttrSpec("swapcache", None, "in the swap cache (anon only): one more reference"),
     AttrSpec("private", None, "PG_private: one more reference"),
+    AttrSpec("vma_maps", "vma_maps", "how each vma maps a large folio: all (the default), part, "
+                                     "two_runs or pmd (order=9)"),
 )}
 """Attributes of ``folio``, by name."""
 
@@ -141,8 +159,10 @@ OPS: dict[str, OpSpec] = {o.name: o for o in (
     OpSpec("mlock", "one", "mlock_folio"),
     OpSpec("mlock_new", "one", "mlock_new_folio"),
     OpSpec("munlock", "one", "munlock_folio"),
-    OpSpec("sys_mlock", "many", "the mlock() syscall"),
-    OpSpec("sys_munlock", "many", "the munlock() syscall"),
+    OpSpec("sys_mlock", "many", "the mlock() syscall; with partial, over part of each large folio",
+           ("partial",)),
+    OpSpec("sys_munlock", "many", "the munlock() syscall; with partial, over part of each large folio",
+           ("partial",)),
     OpSpec("map", "one", "add a mapping (rmap); with locked, into a VM_LOCKED vma", ("locked",)),
     OpSpec("unmap", "one", "remove a mapping; with locked, from a VM_LOCKED vma", ("locked",)),
     OpSpec("get", "one", "folio_get"),
@@ -156,12 +176,27 @@ OPS: dict[str, OpSpec] = {o.name: o for o in (
     OpSpec("flush", "none", "process one batch now", batch=True),
     OpSpec("lru_cache_disable", "none", "lru_cache_disable"),
     OpSpec("lru_cache_enable", "none", "lru_cache_enable"),
+    OpSpec("work", "none", "lru_add_drain_per_cpu(): the drain work item queued on that CPU (witnesses)"),
+    OpSpec("resume", "none", "the rest of that CPU's split operation (witnesses)"),
 )}
 """Operations by the word users write.  ``cpuN drain all`` becomes the AST
 operation ``drain_all``."""
 
+WITNESS_OPS = ("work", "resume")
+"""Operations of sequential witnesses only: a queued work item, the rest of a
+split operation.  Not inside thread blocks, where ``folioscope check`` runs
+them itself."""
+
 OP_NAMES: tuple[str, ...] = tuple(OPS) + ("drain_all",)
 """Every ``Op.name`` the parser produces."""
+
+SPLITTABLE = SPLITTABLE_OPS
+"""The ``Op.name`` of operations that ``split`` may stop where they wait:
+those that call lru_add_drain_all() (``drain_all``, ``lru_cache_disable``,
+``gup_longterm``); the model's own list (``mm.machine``)."""
+
+SPLITTABLE_WORDS = "drain all, lru_cache_disable and gup_longterm"
+"""How messages name them."""
 
 OPS_EXPECTED = "an operation such as add_lru, mlock, gup_longterm, drain"
 """How errors describe the word after ``cpuN``."""
@@ -179,12 +214,15 @@ LIST_NAMES = LRU_LISTS + ("none",)
 POSITIONS = ("head", "tail", "none")
 """Values of the ``pos`` field."""
 BOOLEANS = ("true", "false")
-"""Values of the ``freed`` field."""
+"""Values of the ``freed`` and ``dma_pinned`` fields."""
 
 FOLIO_FIELDS: dict[str, tuple[str, ...] | None] = {
     "refcount": None,
     "mapcount": None,
     "pincount": None,
+    "pins": None,
+    "dma_pinned": BOOLEANS,
+    "vma_maps": VMA_MAPS,
     "mlock_count": None,
     "list": LIST_NAMES,
     "pos": POSITIONS,
@@ -208,7 +246,15 @@ STATS: dict[str, str] = {
 """Statistics of ``expect stats.NAME``: ``int`` or ``work`` (a list per call of CPU lists)."""
 
 RESULTS = ("ok", "refused", "EBUSY", "ENOMEM", "LIVELOCK", "BUG")
-"""Values of ``expect result == R``."""
+"""Values of ``expect result == R`` and ``cpuN.result == R``."""
+
+VERDICTS = ("Never", "Sometimes", "Always")
+"""Values of ``expect verdict == V``: herd7's observations."""
+
+# --- environment ----------------------------------------------------------------
+
+MAY_EXPECTED = "'drain', 'drain all' or 'flush BATCH', then CPUs such as cpu1"
+"""How errors describe what follows ``may``."""
 
 EQUALITY = ("==", "!=")
 """Comparisons for everything that is not a number."""

@@ -43,25 +43,45 @@ FUNCTIONS: tuple[str, ...] = SWAP + MLOCK + GUP + MIGRATE
 _LINE = re.compile(r"^\s*(?P<comm>.+?)-(?P<pid>\d+)\s+\[(?P<cpu>\d+)\].*?:\s+(?P<func>[\w.]+)(?:\s+<-(?P<parent>[\w.]+))?")
 
 
-def parse_line(line: str) -> tuple[int, str, str] | None:
+def parse_line(line: str) -> tuple[int, str, str, str] | None:
     """``agent-1 [001] ..... 12.3: lru_add_drain <-mlock_fixup`` ->
-    (1, "lru_add_drain", "agent")."""
+    (1, "lru_add_drain", "mlock_fixup", "agent")."""
     m = _LINE.match(line)
     if not m:
         return None
-    return int(m["cpu"]), m["func"].split(".")[0], m["comm"].strip()
+    parent = (m["parent"] or "").split(".")[0]
+    return int(m["cpu"]), m["func"].split(".")[0], parent, m["comm"].strip()
 
 
 def sequence(lines: list[str]) -> list[str]:
-    """The functions in call order, ``cpuN func`` (kworker calls marked),
-    consecutive repeats folded."""
-    out: list[str] = []
+    """The functions in call order, ``cpuN func ← caller`` (kworkers
+    marked), a block of up to four calls repeated in a row shown once with
+    its count (the scratch faults that fill a batch)."""
+    calls: list[str] = []
     for line in lines:
         parsed = parse_line(line)
-        if not parsed:
-            continue
-        cpu, func, comm = parsed
-        text = f"cpu{cpu} {func}" + (f" [{comm}]" if comm.startswith("kworker") else "")
-        if not out or out[-1] != text:
-            out.append(text)
+        if parsed:
+            cpu, func, parent, comm = parsed
+            worker = f" [{comm}]" if comm.startswith("kworker") else ""
+            calls.append(f"cpu{cpu} {func}" + (f" ← {parent}" if parent else "") + worker)
+    return fold_repeats(calls)
+
+
+def fold_repeats(calls: list[str], longest: int = 4) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(calls):
+        for size in range(1, longest + 1):
+            block = calls[i:i + size]
+            times = 1
+            while calls[i + times * size:i + (times + 1) * size] == block:
+                times += 1
+            if times > 1:
+                out.extend(block[:-1] + [f"{block[-1]}   (these {size} ×{times})" if size > 1
+                                         else f"{block[0]}   ×{times}"])
+                i += size * times
+                break
+        else:
+            out.append(calls[i])
+            i += 1
     return out

@@ -2,7 +2,7 @@
 
 The kernel unpacks it into its rootfs and runs ``/init`` (our static agent).
 Nothing else is in it: every process in the guest is one more source of
-per-CPU batch traffic (kernel-model.md: observers disturb).
+per-CPU batch traffic: observers disturb what they observe.
 """
 
 from __future__ import annotations

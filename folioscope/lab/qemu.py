@@ -53,6 +53,8 @@ def boot(kernel: Path, initramfs: bytes, cpus: int, version=None, timeout: float
         raise LabMissing(f"{QEMU} is not installed", INSTALL)
     if not kernel.exists():
         raise LabMissing(f"no kernel image at {kernel}", "pass --kernel-image PATH or --debian VERSION")
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)   # the initramfs lives in the cache, not /tmp
     with tempfile.TemporaryDirectory(prefix="lab-", dir=workdir) as tmp:
         tmpdir = Path(tmp)
         initrd, out, con = tmpdir / "initrd", tmpdir / "agent.out", tmpdir / "console.log"

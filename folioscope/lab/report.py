@@ -109,11 +109,11 @@ def render_step(step: StepReport, runs: int, width: int = 24, ftrace: bool = Fal
 def _functions(step: StepReport) -> list[str]:
     model = [e.strip() for e in step.model_events]
     kernel = step.functions
-    out = ["    functions  model events                              | kernel (ftrace, first run)"]
+    out = [f"    {'functions: model events':<58}| kernel, ftrace (first run)"]
     for i in range(max(len(model), len(kernel))):
         left = model[i] if i < len(model) else ""
         right = kernel[i] if i < len(kernel) else ""
-        out.append(f"      {left[:42]:<42} | {right}")
+        out.append(f"      {left[:52]:<52} | {right}")
     return out
 
 

@@ -111,6 +111,11 @@ ROUTE_OF_AGENT_OP = {
     "fill_mlock": "scratch faults in a VM_LOCKED vma until the mlock batch flushes",
 }
 
+MAX_CPUS = 8
+"""CPUs the guest boots (the agent's MAXCPU; TCG slows down with each)."""
+MAX_STEPS = 2000
+"""Observed steps per run: each prints every folio and batch on a serial port."""
+
 FLUSH_ROUTES = {"lru_add": "fill_lru_add", "mlock": "fill_mlock"}
 ATTRS_OK = {"new", "zone", "mapped", "locked", "active", "referenced"}
 
@@ -211,6 +216,10 @@ def plan_scenario(scenario: Scenario, steps) -> Plan:
     """The guest program for ``scenario``; ``steps`` are the model trace's
     steps (repeats and ranges already expanded).  Raises NoRoute."""
     plan = Plan()
+    if scenario.cpus > MAX_CPUS:
+        line = next((i for i, text in enumerate(scenario.source.splitlines(), 1)
+                     if text.strip().startswith("cpus")), 1)
+        raise NoRoute(line, f"the lab boots at most {MAX_CPUS} CPUs (the scenario has cpus {scenario.cpus})")
     decls = _decl_of(scenario)
     for decl in scenario.decls:
         _check_decl(decl)
@@ -237,6 +246,9 @@ def plan_scenario(scenario: Scenario, steps) -> Plan:
         if folded:
             plan.folded[step.index] = nxt.index
             skip.add(nxt.index)
+    if len(plan.steps) > MAX_STEPS:
+        raise NoRoute(steps[-1].line, f"{len(plan.steps)} steps: the lab observes at most {MAX_STEPS} "
+                                      "per run (shorten the repeat)")
     return plan
 
 

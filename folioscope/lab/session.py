@@ -16,7 +16,7 @@ from .compare import step_report
 from .errors import LabFailed
 from .initramfs import lab_initramfs
 from .observe import kernel_state, parse_output, result_name
-from .report import expect_keys, final_histogram, render_step
+from .report import expect_keys, final_histogram, histogram_text, render_step, show
 from .routes import Plan, as_routed, pin_touches, plan_scenario, program_text
 from .variant_match import match, parse_version
 
@@ -102,7 +102,8 @@ def run_lab(opts: LabOptions) -> int:
     program = program_text(plan, opts.runs, scenario.cpus, funcs)
     progress(f"lab: booting {kernel.package or kernel.image} under QEMU (TCG, "
              f"{max(scenario.cpus, 2)} CPUs), {opts.runs} run(s)")
-    booted = qemu.boot(kernel.image, lab_initramfs(agent, program), scenario.cpus, version, opts.timeout)
+    booted = qemu.boot(kernel.image, lab_initramfs(agent, program), scenario.cpus, version, opts.timeout,
+                       workdir=cache / "runs")
     out = parse_output(booted.output)
     if out.fatal or not out.done:
         raise LabFailed(f"the guest agent stopped: {out.fatal or 'no end marker'}; the console ends:\n"
@@ -135,8 +136,8 @@ def report(trace, plan: Plan, out, scenario, opts: LabOptions) -> int:
     if disagreements:
         print(f"\n{len(disagreements)} disagreement(s):")
         for rep, k in disagreements:
-            print(f"  line {rep.line} ({rep.text}): {k.key}: model {k.model!r}, kernel "
-                  f"{dict(k.kernel)}")
+            print(f"  line {rep.line} ({rep.text}): {k.key}: model {show(k.model)}, "
+                  f"kernel {histogram_text(k.kernel)}")
         return 1
     print("\nthe model and the kernel agree")
     return 0

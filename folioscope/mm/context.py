@@ -75,14 +75,14 @@ class MM:
     (None: events off, nothing is formatted)."""
 
     __slots__ = ("state", "variant", "events", "depth", "_depth", "_folios", "_cpus",
-                 "_lists", "_stats", "_successor", "_scalars", "touched_lists")
+                 "_lists", "_stats", "_successor", "_scalars")
 
     def __init__(self, state: State, variant: Variant, events: bool = True) -> None:
         self.state = state
         self.variant = variant
         self.events: list[Event] | None = [] if events else None
         self.depth = 0
-        self._depth = _Depth(self)
+        self._depth: _Depth | None = None
         self._folios: dict[str, Folio | None] = {}
         """Folios this step copied (or created), with the originals (None: new)."""
         self._cpus: dict[int, CpuBatches] = {}
@@ -90,8 +90,23 @@ class MM:
         self._stats: Stats | None = None
         self._successor: dict[str, str] | None = None
         self._scalars = (state.lru_disable_count, state.drain_mutex, state.queued_work)
-        self.touched_lists = self._lists.keys()
+
+    @property
+    def touched_lists(self):
         """The LRU lists this step may have changed."""
+        return self._lists.keys()
+
+    @property
+    def touched_nothing(self) -> bool:
+        """Whether the step changed nothing at all (a drain with nothing pending)."""
+        return not (self._folios or self._cpus or self._lists or self._stats is not None
+                    or self.touched_scalars)
+
+    @property
+    def touched_scalars(self) -> bool:
+        """Whether lru_disable_count or the drain machinery may have changed."""
+        state = self.state
+        return self._scalars != (state.lru_disable_count, state.drain_mutex, state.queued_work)
 
     # --- events -------------------------------------------------------------
 
@@ -111,6 +126,8 @@ class MM:
              cpu: int | None = None, batch: str | None = None, **args: object) -> _Depth:
         """Log a call; what is logged inside ``with`` it is indented under it."""
         self.log(template, func, folio, cpu, batch, **args)
+        if self._depth is None:
+            self._depth = _Depth(self)
         return self._depth
 
     def bug(self, message: str) -> KernelBug:

@@ -9,15 +9,14 @@ run with events off (the explorer of ``folioscope check``) builds none.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 INDENT = "  "
 """What one level of call depth adds in front of an event's text."""
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One event of one operation."""
+class Event(NamedTuple):
+    """One event of one operation (a tuple: cheap to make, hash and keep)."""
 
     depth: int
     """Call depth: 0 for the operation itself, +1 inside each ``mm.call``."""

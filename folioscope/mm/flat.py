@@ -49,10 +49,13 @@ class Flattener:
         """Bring the flat state up to ``state``, looking only at what ``mm``'s
         step touched (everything when None); returns what changed."""
         self._changes = []
+        if mm is not None and mm.touched_nothing:
+            return self._changes
         cpus = range(len(state.cpus)) if mm is None else mm.touched_cpus
         changed_cpus, moved = self._refresh_cpus(state, cpus)
         names = set(state.folios if mm is None else mm.touched_folios)
-        self._refresh_order(state, names)
+        if names:
+            self._refresh_order(state, names)
         for name in self._in_display_order(names | moved):
             if name in names:
                 self._put_folio(state.folios[name])
@@ -65,9 +68,10 @@ class Flattener:
         if mm is None or mm.touched_stats:
             for slot, value in zip(Stats.__slots__, state.stats.key()):
                 self._put(f"stats.{slot}", value)
-        self._put("lru_disable_count", state.lru_disable_count)
-        self._put("work.queued", state.queued_work or None)
-        self._put("work.mutex", state.drain_mutex)
+        if mm is None or mm.touched_scalars:
+            self._put("lru_disable_count", state.lru_disable_count)
+            self._put("work.queued", state.queued_work or None)
+            self._put("work.mutex", state.drain_mutex)
         return self._changes
 
     def _put(self, key: str, value: object) -> None:
@@ -128,12 +132,15 @@ class Flattener:
         put(p + "refcount", f.refcount)
         put(p + "mapcount", f.mapcount)
         put(p + "pincount", f.pincount)
+        put(p + "pins", f.pins)
+        put(p + "dma_pinned", f.maybe_dma_pinned())
         put(p + "mlock_count", f.mlock_count if f.list == "unevictable" else 0)
         put(p + "list", f.list or "none")
         put(p + "pos", f.pos or "none")
         put(p + "order", f.order)
         put(p + "zone", f.zone)
         put(p + "kind", f.kind)
+        put(p + "vma_maps", f.vma_maps)
         put(p + "freed", f.freed)
         put(p + "isolated", f.isolated_by or "none")
         put(p + "flags", f.flags())

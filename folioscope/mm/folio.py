@@ -1,4 +1,4 @@
-"""struct folio, as far as the model needs it (kernel-model.md §2.1).
+"""struct folio, as far as the model needs it (docs/model.md §1, "Folios").
 
 Flags are plain attributes (``folio.lru`` is PG_lru).  The refcount is kept
 as a number, as the kernel keeps it; ``mm.refs.holders()`` explains it.
@@ -13,6 +13,16 @@ FLAG_ORDER = ("lru", "active", "referenced", "unevictable", "mlocked",
               "swapbacked", "reclaim", "dirty", "writeback")
 """Page flags shown in traces, in this order."""
 
+VMA_MAPS = ("all", "part", "two_runs", "pmd")
+"""How each vma mapping a folio maps it, which decides what mlock_pte_range()
+does with a large folio (mm/mlock.c, dc68badcede4): ``all``, every page by
+consecutive PTEs in order inside one page table; ``part``, only some pages;
+``two_runs``, every page but in two runs of PTEs (across a PMD boundary, or
+out of order after mremap); ``pmd``, one PMD (a PMD-sized folio)."""
+
+PMD_ORDER = 9
+"""HPAGE_PMD_ORDER with 4 KiB pages (x86-64, arm64): the order a PMD maps."""
+
 LRU_LISTS = ("inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable")
 """enum lru_list, classic (non-MGLRU) LRU."""
 
@@ -22,10 +32,10 @@ class Folio:
 
     __slots__ = (
         "name", "order", "kind", "zone", "swapbacked", "in_pagecache", "in_swapcache",
-        "private", "plain_maps", "locked_maps", "refcount", "pincount", "gets",
+        "private", "plain_maps", "locked_maps", "refcount", "pins", "gets",
         "isolated_by", "alloc_ref", "lru", "active", "referenced", "unevictable",
         "mlocked", "reclaim", "dirty", "writeback", "locked", "list", "pos",
-        "mlock_count", "freed", "mapping_unevictable", "_fp",
+        "mlock_count", "freed", "mapping_unevictable", "vma_maps", "_fp",
     )
 
     def __init__(self, name: str, kind: str, order: int = 0, zone: str = "normal") -> None:
@@ -41,7 +51,7 @@ class Folio:
         self.plain_maps = 0                   # PTE maps in ordinary vmas
         self.locked_maps = 0                  # PTE maps in VM_LOCKED vmas
         self.refcount = 0
-        self.pincount = 0                     # FOLL_PIN pins (pages pinned, for a large folio)
+        self.pins = 0                         # FOLL_PIN pins: one per page pinned
         self.gets = 0                         # plain folio_get()s of the scenario's
         self.isolated_by: str | None = None   # holds one reference while set
         self.alloc_ref = 0                    # migration target's allocation reference
@@ -59,6 +69,7 @@ class Folio:
         self.mlock_count = 0                  # kept in lru.prev while on the unevictable list
         self.freed = False
         self.mapping_unevictable = False      # ramfs / SHM_LOCK: mapping_unevictable()
+        self.vma_maps = "all"                 # how each vma maps it: VMA_MAPS
 
     # --- derived -----------------------------------------------------------
 
@@ -89,9 +100,25 @@ class Folio:
         return self.nr_pages if cached else 0
 
     @property
+    def pincount(self) -> int:
+        """folio->_pincount as the kernel keeps it: one per pinned page of a
+        large folio; a small folio has none (its pins live in the refcount,
+        GUP_PIN_COUNTING_BIAS each).  64-bit layout: folio_has_pincount() is
+        folio_test_large() (include/linux/mm.h; 32-bit differs from v6.15)."""
+        return self.pins if self.large else 0
+
+    @property
     def pin_refs(self) -> int:
         """What the pins add to the refcount (try_grab_folio)."""
-        return self.pincount * (GUP_PIN_COUNTING_BIAS if self.order == 0 else 1)
+        return self.pins * (GUP_PIN_COUNTING_BIAS if self.order == 0 else 1)
+
+    def maybe_dma_pinned(self) -> bool:
+        """folio_maybe_dma_pinned() (include/linux/mm.h): exact for a large
+        folio (_pincount > 0); for a small one the refcount >= 1024 heuristic,
+        so 1024 ordinary references look pinned too."""
+        if self.large:
+            return self.pincount > 0
+        return self.refcount >= GUP_PIN_COUNTING_BIAS
 
     def evictable(self) -> bool:
         """folio_evictable(): neither mlocked nor in an unevictable mapping."""

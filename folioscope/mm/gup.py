@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from .context import MM, Suspended
 from .folio import GUP_PIN_COUNTING_BIAS, Folio
 from .migrate import migrate_pages
+from .pagevec import folio_may_be_lru_cached
 from .refs import folio_put
 from .swap import drain_all_resumed, drain_all_wait, folio_mark_accessed, lru_add_drain
 from .vmscan import folio_isolate_lru, folio_putback_lru
@@ -37,16 +38,16 @@ def try_grab_folio(mm: MM, folio: Folio) -> None:
     """try_grab_folio(FOLL_PIN) for every page of the folio: a small folio
     gains GUP_PIN_COUNTING_BIAS, a large one 1 per page (and _pincount)."""
     n = folio.nr_pages
-    folio.pincount += n if folio.large else 1
+    folio.pins += n
     folio.refcount += n if folio.large else GUP_PIN_COUNTING_BIAS
 
 
 def unpin_folio(mm: MM, folio: Folio) -> None:
     """unpin_folio(): drop every pin try_grab_folio() took for the folio."""
-    if not folio.pincount:
+    if not folio.pins:
         raise mm.bug(f"unpin_folio({folio.name}): not pinned (refcount underflow)")
     n = folio.nr_pages
-    folio.pincount -= n if folio.large else 1
+    folio.pins -= n
     folio_put(mm, folio, n if folio.large else GUP_PIN_COUNTING_BIAS)
 
 
@@ -191,7 +192,7 @@ def _collect(mm: MM, cpu: int, gup: GupLongterm, start: int) -> str | Suspended:
         if folio_is_longterm_pinnable(folio):
             continue
         gup = replace(gup, index=index, collected=gup.collected + 1)
-        drained = _drain_trigger(mm, cpu, folio, gup.drained)
+        drained = _drain_trigger(mm, cpu, folio, gup)
         if isinstance(drained, Suspended):
             return replace(drained, cont=replace(gup, at="collect", drained=2))
         gup = _isolate(mm, replace(gup, drained=drained))
@@ -206,14 +207,16 @@ def _isolate(mm: MM, gup: GupLongterm) -> GupLongterm:
     return replace(gup, isolation_errors=gup.isolation_errors + 1)
 
 
-def _drain_trigger(mm: MM, cpu: int, folio: Folio, drained: int) -> int | Suspended:
+def _drain_trigger(mm: MM, cpu: int, folio: Folio, gup: GupLongterm) -> int | Suspended:
     """The variant's test for draining the LRU caches before isolating
     ``folio``; returns the new ``drained`` level (0 none, 1 local, 2 all),
     or where it stopped in lru_add_drain_all()."""
     trigger = mm.variant.gup_drain_trigger
     f = folio.name
+    drained = gup.drained
     if trigger.startswith("refcount"):
-        return _refcount_trigger(mm, cpu, folio, drained, two_level=trigger == "refcount_2level")
+        return _refcount_trigger(mm, cpu, folio, drained, _expected(mm, folio, gup),
+                                 two_level=trigger == "refcount_2level")
     if drained:
         return drained
     if not folio.lru:
@@ -246,17 +249,28 @@ def _mlock_note(trigger: str, folio: Folio) -> str:
     return ", PG_mlocked set but PG_unevictable set too"
 
 
-def _refcount_trigger(mm: MM, cpu: int, folio: Folio, drained: int,
+def _expected(mm: MM, folio: Folio, gup: GupLongterm) -> int:
+    """What the refcount triggers expect (``gup_expected_refs``): v6.17's
+    folio_expected_ref_count() + 1, which counts one reference for GUP's
+    pins however many it holds (1024 per pin of a small folio, one per page
+    of a large one), or the later fix's + the references this call's pins
+    hold."""
+    if mm.variant.gup_expected_refs == "plus_one":
+        return folio.expected_ref_count() + 1
+    grabs = gup.grabbed.count(folio.name)
+    return folio.expected_ref_count() + grabs * (folio.nr_pages if folio.large else GUP_PIN_COUNTING_BIAS)
+
+
+def _refcount_trigger(mm: MM, cpu: int, folio: Folio, drained: int, want: int,
                       two_level: bool) -> int | Suspended:
-    """v6.17 (a09a8a1fbb37, 98c6d259319e): compare the refcount with
-    folio_expected_ref_count() + 1 - pins not included, so a pinned small
-    folio always mismatches (docs/model.md, "the always-drain")."""
+    """v6.17 (a09a8a1fbb37, 98c6d259319e): compare the refcount with ``want``
+    (folio_expected_ref_count() + 1 - pins not included, so a pinned small
+    folio always mismatches: docs/model.md §2, ``gup_drain_trigger``)."""
     f = folio.name
-    if mm.variant.gup_skip_large_for_drain and folio.large:
+    if mm.variant.gup_skip_large_for_drain and not folio_may_be_lru_cached(mm, folio):
         mm.log("{folio}: large: !folio_may_be_lru_cached() — no drain",
                "collect_longterm_unpinnable_folios", f)
         return drained
-    want = folio.expected_ref_count() + 1
     if drained == 0 and two_level and folio.refcount != want:
         with mm.call("{folio}: refcount {refcount} != expected {want} → lru_add_drain(cpu{cpu})",
                      "collect_longterm_unpinnable_folios", f, cpu, refcount=folio.refcount,

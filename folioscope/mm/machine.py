@@ -10,13 +10,12 @@ state is as before, the result ``BUG``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from . import gup, mlock, rmap, swap, vmscan
 from .context import MM, KernelBug, Suspended, WouldBlock
 from .events import Event
-from .folio import Folio
+from .folio import PMD_ORDER, VMA_MAPS, Folio
 from .invariants import check_invariants
 from .lruvec import lruvec_add_folio
 from .refs import folio_get, folio_put
@@ -39,8 +38,7 @@ class NotSuspended(ValueError):
     """``resume`` or ``work`` where there is nothing to continue or run."""
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What one step did."""
 
     result: str
@@ -105,8 +103,9 @@ OPS: dict[str, Handler] = {
     "mlock": _single(mlock.mlock_folio),
     "mlock_new": _single(mlock.mlock_new_folio),
     "munlock": _single(mlock.munlock_folio),
-    "sys_mlock": lambda mm, cpu, folios, flags, batch: mlock.sys_mlock(mm, cpu, folios),
-    "sys_munlock": lambda mm, cpu, folios, flags, batch: mlock.sys_munlock(mm, cpu, folios),
+    "sys_mlock": lambda mm, cpu, folios, flags, batch: mlock.sys_mlock(mm, cpu, folios, "partial" in flags),
+    "sys_munlock": lambda mm, cpu, folios, flags, batch: mlock.sys_munlock(mm, cpu, folios,
+                                                                           "partial" in flags),
     "map": lambda mm, cpu, folios, flags, batch: rmap.map_folio(mm, cpu, folios[0], "locked" in flags),
     "unmap": lambda mm, cpu, folios, flags, batch: rmap.unmap_folio(mm, cpu, folios[0], "locked" in flags),
     "get": _single(_get),
@@ -137,6 +136,27 @@ SPLITTABLE_OPS = frozenset(RESUME)
 
 MULTI_FOLIO_OPS = frozenset({"gup_longterm", "sys_mlock", "sys_munlock"})
 """Operations that take several folios in one call."""
+
+PAGE_TABLE_OPS = frozenset({
+    "map", "unmap", "mlock", "munlock", "sys_mlock", "sys_munlock", "mark_accessed",
+    "activate", "deactivate", "deactivate_file", "gup_longterm",
+})
+"""Operations that reach their folio through the page tables: once it is
+migrated they find the new folio (F'), as gup's _follow_page_tables does.
+The others (get put isolate putback add_lru pin unpin lazyfree rotate ...)
+hold a pointer to the folio itself."""
+
+
+def follow_migrations(state: State, op: str, folios: tuple[str, ...]) -> tuple[str, ...]:
+    """The folios a call of ``op`` on ``folios`` reaches in ``state``."""
+    if op not in PAGE_TABLE_OPS or not state.successor:
+        return folios
+    resolved = []
+    for name in folios:
+        while name in state.successor:
+            name = state.successor[name]
+        resolved.append(name)
+    return tuple(resolved)
 
 
 class Machine:
@@ -303,6 +323,16 @@ def _current_name(state: State, name: str) -> str:
 # --- building a declared folio ------------------------------------------------
 
 
+def _check_vma_maps(folio: Folio) -> None:
+    """A small folio is mapped by one PTE; a PMD maps a PMD-sized folio."""
+    if folio.vma_maps not in VMA_MAPS:
+        raise DeclarationError(f"vma_maps={folio.vma_maps} is not one of {', '.join(VMA_MAPS)}")
+    if folio.vma_maps != "all" and not folio.large:
+        raise DeclarationError(f"vma_maps={folio.vma_maps} needs a large folio (order=N, N > 0)")
+    if folio.vma_maps == "pmd" and folio.order != PMD_ORDER:
+        raise DeclarationError(f"vma_maps=pmd needs order={PMD_ORDER}: a PMD maps {1 << PMD_ORDER} pages")
+
+
 def _build_folio(name: str, kind: str, attrs: dict) -> tuple[Folio, bool]:
     """Turn a declaration into a folio, and say whether it starts on an LRU
     list; its refcount is the sum of what holds it.  The DSL checked the
@@ -312,6 +342,8 @@ def _build_folio(name: str, kind: str, attrs: dict) -> tuple[Folio, bool]:
     default_mapped = 1 if kind == "anon" and "mapped" not in attrs and "locked" not in attrs else 0
     folio.plain_maps = int(attrs.get("mapped", default_mapped))
     folio.locked_maps = locked
+    folio.vma_maps = str(attrs.get("vma_maps", "all"))
+    _check_vma_maps(folio)
     folio.referenced = bool(attrs.get("referenced"))
     folio.dirty = bool(attrs.get("dirty"))
     folio.writeback = bool(attrs.get("writeback"))

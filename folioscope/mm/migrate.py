@@ -1,5 +1,5 @@
 """mm/migrate.c: migrating isolated folios for a longterm pin
-(kernel-model.md §8.4, §8.6).
+(docs/model.md §1 "Migration", §2 ``migrate_passes``; findings Q7).
 
 ``migrate_passes`` chooses the retry structure: ``10x`` is v5.18's
 migrate_pages() (ten rounds of unmap_and_move(): unmap, check, remap);
@@ -17,7 +17,7 @@ from .context import MM
 from .folio import Folio
 from .mlock import mlock_drain_local, mlock_folio
 from .refs import folio_get, folio_holders, folio_put
-from .rmap import munlock_vma_folio
+from .rmap import mlocks_at_add, munlock_vma_folio
 from .swap import folio_add_lru, lru_add_drain
 
 NR_MAX_MIGRATE_PAGES_RETRY = 10
@@ -135,7 +135,7 @@ def remove_migration_pte(mm: MM, cpu: int, folio: Folio, locked: bool) -> None:
     folio_get(folio)
     if locked:
         folio.locked_maps += 1
-        if not folio.large:
+        if mlocks_at_add(mm, folio):
             mlock_folio(mm, cpu, folio)
         mlock_drain_local(mm, cpu)
     else:
@@ -221,6 +221,7 @@ def _move_to_new_folio(mm: MM, cpu: int, u: Unmapped) -> None:
 def _alloc_migration_target(mm: MM, src: Folio) -> Folio:
     """alloc_migration_target(GFP_USER): outside ZONE_MOVABLE and CMA."""
     dst = Folio(src.name + "'", src.kind, src.order, "normal")
+    dst.vma_maps = src.vma_maps        # remove_migration_ptes() maps it as src was
     dst.in_pagecache = dst.in_swapcache = False
     dst.refcount = dst.alloc_ref = 1
     mm.add_folio(dst)

@@ -1,4 +1,5 @@
-"""mm/mlock.c: the per-CPU mlock batch (kernel-model.md §5).
+"""mm/mlock.c: the per-CPU mlock batch of 2fbb0c10d1e8 (v5.18) and mlock(2)
+(docs/model.md §1, "The mlock batch" and "mlock(2) and munlock(2)").
 
 All three producers (mlock_folio, mlock_new_folio, munlock_folio) share one
 per-CPU batch whose entries carry a tag: LRU_FOLIO, NEW_FOLIO or none
@@ -39,12 +40,13 @@ def _queue(mm: MM, cpu: int, folio: Folio, tag: str, template: str, func: str,
            **args: object) -> None:
     """The producers' common tail: folio_get(), folio_batch_add() of the
     tagged entry, and mlock_folio_batch() at once if the batch is full, the
-    folio large, or the LRU caches disabled."""
+    folio may not be cached (folio_may_be_lru_cached(): large), or the LRU
+    caches disabled."""
     folio_get(folio)
     space = folio_batch_add(mm, cpu, "mlock", (folio.name, tag))
     mm.log(template + ": queued on cpu{cpu} mlock as {folio}:{tag} (refcount {refcount})",
            func, folio.name, cpu, "mlock", **args, tag=tag, refcount=folio.refcount)
-    why = why_processed_now(mm, space, folio, not folio.large)
+    why = why_processed_now(mm, space, folio)
     if why:
         with mm.call("cpu{cpu} mlock batch flushed now: {why}", "mlock_folio_batch",
                      folio.name, cpu, "mlock", why=why):
@@ -152,18 +154,20 @@ def __munlock_folio(mm: MM, folio: Folio) -> None:
         folio.lru = True
 
 
-def sys_mlock(mm: MM, cpu: int, folios: list[Folio]) -> None:
+def sys_mlock(mm: MM, cpu: int, folios: list[Folio], partial: bool = False) -> None:
     """mlock(2) over a vma mapping the folios: mlock_fixup() sets VM_LOCKED,
-    then mlock_vma_pages_range()."""
-    mlock_vma_pages_range(mm, cpu, folios, lock=True)
+    then mlock_vma_pages_range().  ``partial``: the range covers only part
+    of each large folio, so mlock_fixup() splits the vma inside it."""
+    mlock_vma_pages_range(mm, cpu, folios, lock=True, partial=partial)
 
 
-def sys_munlock(mm: MM, cpu: int, folios: list[Folio]) -> None:
+def sys_munlock(mm: MM, cpu: int, folios: list[Folio], partial: bool = False) -> None:
     """munlock(2): the same walk with VM_LOCKED cleared."""
-    mlock_vma_pages_range(mm, cpu, folios, lock=False)
+    mlock_vma_pages_range(mm, cpu, folios, lock=False, partial=partial)
 
 
-def mlock_vma_pages_range(mm: MM, cpu: int, folios: list[Folio], lock: bool) -> None:
+def mlock_vma_pages_range(mm: MM, cpu: int, folios: list[Folio], lock: bool,
+                          partial: bool = False) -> None:
     """mlock_vma_pages_range(): lru_add_drain(), walk the page tables with
     mlock_pte_range(), lru_add_drain()."""
     # mm/mlock.c calls mm/swap.c's lru_add_drain(), and swap.c this module's
@@ -174,34 +178,86 @@ def mlock_vma_pages_range(mm: MM, cpu: int, folios: list[Folio], lock: bool) -> 
                  flags="VM_LOCKED" if lock else "unlocked"):
         lru_add_drain(mm, cpu)
         for folio in folios:
-            mlock_pte_range(mm, cpu, folio, lock)
+            mlock_pte_range(mm, cpu, folio, lock, partial)
         lru_add_drain(mm, cpu)
 
 
-def mlock_pte_range(mm: MM, cpu: int, folio: Folio, lock: bool) -> None:
-    """mlock_pte_range() reaching one folio: the vma's new flags (which
-    mlock_fixup() set; the model has no vmas, so one mapping of the folio
-    changes kind here), then mlock_folio() or munlock_folio().  A PTE-mapped
-    large folio is skipped, as v5.18 did (v6.7+ handles one fully mapped in
-    the range: not modelled)."""
+def mlock_pte_range(mm: MM, cpu: int, folio: Folio, lock: bool, partial: bool = False) -> None:
+    """mlock_pte_range() reaching one folio, after mlock_fixup() gave the vma
+    its new flags (the model has no vmas: one mapping of the folio changes
+    kind here; a mapping counts as VM_LOCKED while any part of it is in a
+    VM_LOCKED vma, so a partial munlock leaves it VM_LOCKED), then
+    mlock_folio() or munlock_folio() as the walk allows."""
     f = folio.name
-    if folio.large:
-        mm.log("mlock_pte_range: {folio} is a PTE-mapped large folio — skipped",
+    if lock and not folio.plain_maps:
+        mm.log("mlock_pte_range: {folio} has no mapping in an unlocked vma: skipped",
+               "mlock_pte_range", f)
+        return
+    if not lock and not folio.locked_maps:
+        mm.log("mlock_pte_range: {folio} has no mapping in a VM_LOCKED vma: skipped",
                "mlock_pte_range", f)
         return
     if lock:
-        if not folio.plain_maps:
-            mm.log("mlock_pte_range: {folio} has no mapping in an unlocked vma: skipped",
-                   "mlock_pte_range", f)
-            return
         folio.plain_maps -= 1
         folio.locked_maps += 1
-        mlock_folio(mm, cpu, folio)
-    else:
-        if not folio.locked_maps:
-            mm.log("mlock_pte_range: {folio} has no mapping in a VM_LOCKED vma: skipped",
-                   "mlock_pte_range", f)
-            return
+    elif not (partial and folio.large):
         folio.locked_maps -= 1
         folio.plain_maps += 1
+    if partial and folio.large:
+        _split_vma_inside(mm, cpu, folio, lock)
+    if not folio.large:
+        (mlock_folio if lock else munlock_folio)(mm, cpu, folio)
+    elif folio.vma_maps == "pmd":
+        mm.log("mlock_pte_range: {folio} is PMD-mapped: the whole folio", "mlock_pte_range", f)
+        (mlock_folio if lock else munlock_folio)(mm, cpu, folio)
+    elif not mm.variant.mlock_large_in_range:
+        mm.log("mlock_pte_range: {folio} is a PTE-mapped large folio — skipped",
+               "mlock_pte_range", f)
+    elif lock:
+        _mlock_large(mm, cpu, folio)
+    else:
+        _munlock_large(mm, cpu, folio)
+
+
+def _split_vma_inside(mm: MM, cpu: int, folio: Folio, lock: bool) -> None:
+    """mlock_fixup()'s vma_modify_flags() splits the vma inside the folio:
+    from now on each vma maps part of it.  A PMD mapping is split first
+    (__split_huge_pmd_locked()), whose folio_remove_rmap_pmd() munlocks the
+    folio when the vma is still VM_LOCKED, as it is for munlock(2)."""
+    from .rmap import munlock_vma_folio  # rmap.py builds on this module
+
+    was_pmd = folio.vma_maps == "pmd"
+    folio.vma_maps = "part"
+    mm.log("mlock_fixup: the range ends inside {folio}: vma split{pmd}", "mlock_fixup",
+           folio.name, pmd=", PMD split into PTEs" if was_pmd else "")
+    if was_pmd and not lock:
+        munlock_vma_folio(mm, cpu, folio, pmd=True)
+
+
+def _mlock_large(mm: MM, cpu: int, folio: Folio) -> None:
+    """dc68badcede4: allow_mlock_munlock() for a VM_LOCKED vma: a large folio
+    is mlocked only if folio_within_range() and folio_mlock_step() ==
+    folio_nr_pages(): all its pages mapped, in order, by the PTEs of this
+    walk (one page table, inside the range)."""
+    f = folio.name
+    if folio.vma_maps == "part":
+        mm.log("allow_mlock_munlock({folio}): folio_mlock_step() < folio_nr_pages() {n}: "
+               "not fully mapped — skipped", "allow_mlock_munlock", f, n=folio.nr_pages)
+    elif folio.vma_maps == "two_runs":
+        mm.log("allow_mlock_munlock({folio}): no walk of one page table maps all {n} pages "
+               "in order — skipped", "allow_mlock_munlock", f, n=folio.nr_pages)
+    else:
+        mm.log("allow_mlock_munlock({folio}): within the range and folio_mlock_step() == "
+               "folio_nr_pages() {n}", "allow_mlock_munlock", f, n=folio.nr_pages)
+        mlock_folio(mm, cpu, folio)
+
+
+def _munlock_large(mm: MM, cpu: int, folio: Folio) -> None:
+    """dc68badcede4: allow_mlock_munlock() allows any munlock ("it's possible
+    that large folio is mlocked and VMA is split later"): munlock_folio() once
+    per run of PTEs the walk meets, so twice for a folio mapped in two runs."""
+    runs = 2 if folio.vma_maps == "two_runs" else 1
+    for run in range(1, runs + 1):
+        mm.log("allow_mlock_munlock({folio}): munlock allowed{which}", "allow_mlock_munlock",
+               folio.name, which=f" (run {run} of {runs})" if runs > 1 else "")
         munlock_folio(mm, cpu, folio)

@@ -31,15 +31,22 @@ def lru_cache_disabled(mm: MM) -> bool:
     return mm.state.lru_disable_count > 0
 
 
-def why_processed_now(mm: MM, space: int, folio: Folio, cached: bool) -> str | None:
+def folio_may_be_lru_cached(mm: MM, folio: Folio) -> bool:
+    """folio_may_be_lru_cached() (include/linux/swap.h, 2da6de30e60d, v6.17):
+    !folio_test_large(), the test every producer of mm/swap.c and mm/mlock.c
+    made before it too (PageCompound()/PageHead() in v5.18).  With
+    ``large_folios_cached`` (David Hildenbrand's LSF/MM idea) large folios
+    may wait in a batch like small ones."""
+    return not folio.large or mm.variant.large_folios_cached
+
+
+def why_processed_now(mm: MM, space: int, folio: Folio) -> str | None:
     """Why a producer processes its batch at once instead of leaving the entry
-    there: the kernel's ``!folio_batch_add() || <not cacheable> ||
-    lru_cache_disabled()`` test, in words (None: the entry waits).
-    ``cached`` is the producer's own test: folio_may_be_lru_cached() in
-    mm/swap.c, !folio_test_large() in mm/mlock.c."""
+    there: the kernel's ``!folio_batch_add() || !folio_may_be_lru_cached() ||
+    lru_cache_disabled()`` test, in words (None: the entry waits)."""
     if not space:
         return f"batch full ({mm.variant.batch_size} entries)"
-    if not cached:
+    if not folio_may_be_lru_cached(mm, folio):
         return f"{folio.name} is large: never left in a batch"
     if lru_cache_disabled(mm):
         return "lru_cache_disabled()"

@@ -1,5 +1,5 @@
 """Folio references: folio_get()/folio_put(), freeing, and who holds what
-(kernel-model.md §2.3)."""
+(docs/model.md §1, the holders table)."""
 
 from __future__ import annotations
 

@@ -21,11 +21,21 @@ def map_folio(mm: MM, cpu: int, folio: Folio, locked: bool) -> None:
     mm.log("{func}({folio}): mapped in {vma}, mapcount {mapcount}", "folio_add_rmap_pte",
            folio.name, vma="a VM_LOCKED vma" if locked else "a vma", mapcount=folio.mapcount)
     if locked:
-        if folio.large:
+        if mlocks_at_add(mm, folio):
+            mlock_folio(mm, cpu, folio)
+        else:
             mm.log("{func}({folio}): large folio — left to reclaim", "mlock_vma_folio",
                    folio.name)
-        else:
-            mlock_folio(mm, cpu, folio)
+
+
+def mlocks_at_add(mm: MM, folio: Folio) -> bool:
+    """Whether adding a mapping in a VM_LOCKED vma calls mlock_folio(): a
+    small folio always; v5.18-v6.6's mlock_vma_folio(compound) also a PMD
+    mapping; from 1acbc3f93614 (v6.7) the rmap callers mlock small folios
+    only (``munlock_large_at_unmap``)."""
+    if not folio.large:
+        return True
+    return folio.vma_maps == "pmd" and not mm.variant.munlock_large_at_unmap
 
 
 def unmap_folio(mm: MM, cpu: int, folio: Folio, locked: bool) -> None:
@@ -47,10 +57,12 @@ def unmap_folio(mm: MM, cpu: int, folio: Folio, locked: bool) -> None:
     folio_put(mm, folio)
 
 
-def munlock_vma_folio(mm: MM, cpu: int, folio: Folio) -> None:
+def munlock_vma_folio(mm: MM, cpu: int, folio: Folio, pmd: bool = False) -> None:
     """munlock_vma_folio() for a VM_LOCKED vma; v5.18's munlock_vma_page()
-    skipped a PTE-mapped large folio."""
-    if folio.large and not mm.variant.munlock_large_at_unmap:
+    skipped a PTE-mapped large folio (``pmd``: a PMD mapping is removed, as
+    when a PMD is split, which every variant munlocks)."""
+    pmd = pmd or folio.vma_maps == "pmd"
+    if folio.large and not pmd and not mm.variant.munlock_large_at_unmap:
         mm.log("{func}({folio}): PTE-mapped large folio — skipped", "munlock_vma_page",
                folio.name)
         return

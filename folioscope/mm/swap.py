@@ -155,12 +155,6 @@ def folio_batch_move_lru(mm: MM, cpu: int, batch: str) -> None:
             folio_put(mm, mm.page(name))
 
 
-def folio_may_be_lru_cached(folio: Folio) -> bool:
-    """folio_may_be_lru_cached() (2da6de30e60d, v6.17; the same test was
-    written !folio_test_large() before): large folios never wait in a batch."""
-    return not folio.large
-
-
 def folio_batch_add_and_move(mm: MM, cpu: int, batch: str, folio: Folio, caller: str) -> None:
     """folio_batch_add_and_move(): take a reference, queue the folio, and
     process the batch at once if it is full, the folio may not be cached, or
@@ -169,7 +163,7 @@ def folio_batch_add_and_move(mm: MM, cpu: int, batch: str, folio: Folio, caller:
     space = folio_batch_add(mm, cpu, batch, folio.name)
     mm.log("{func}({folio}): queued on cpu{cpu} {batch} (refcount {refcount})", caller,
            folio.name, cpu, batch, refcount=folio.refcount)
-    why = why_processed_now(mm, space, folio, folio_may_be_lru_cached(folio))
+    why = why_processed_now(mm, space, folio)
     if why:
         with mm.call("cpu{cpu} {batch} flushed now: {why}", "folio_batch_move_lru", folio.name,
                      cpu, batch, why=why):

@@ -72,15 +72,22 @@ class Change:
     sets: tuple[tuple[str, SwitchValue], ...] = ()
     """The switch values the commit gives the model, in mainline order."""
     note: str = ""
+    queued: bool = False
+    """Taken into a maintainer or stable-rc tree, its mainline release not
+    verified (``release`` stays empty: releases.py never counts it)."""
 
     @property
     def merged(self) -> bool:
         return bool(self.release)
 
+    @property
+    def where(self) -> str:
+        """The release, ``in mm tree`` (queued) or ``never merged``."""
+        return self.release or ("in mm tree" if self.queued else "never merged")
+
     def cite(self) -> str:
         """``33dfe9204f29 ("mm/gup: ...", v6.11)``."""
-        where = self.release or "never merged"
-        return f'{self.ref} ("{self.subject}", {where})'
+        return f'{self.ref} ("{self.subject}", {self.where})'
 
 
 CHANGES: dict[str, Change] = {c.ref: c for c in (
@@ -93,7 +100,8 @@ CHANGES: dict[str, Change] = {c.ref: c for c in (
     Change("1acbc3f93614", "mm: handle large folio when large folio in VM_LOCKED VMA range", "v6.7",
            (("munlock_large_at_unmap", True),)),
     Change("dc68badcede4", "mm: mlock: update mlock_pte_range to handle large folio", "v6.7",
-           note="mlock(2) of a fully mapped large folio: not modelled yet (mlock.py skips large folios)"),
+           (("mlock_large_in_range", True),),
+           note="with 28e566572aac (folio_within_range()) and b1454b463c21 (not on KSM folios)"),
     Change("eebb3dabbb5c", "mm: migrate: record the mlocked page status to remove unnecessary lru drain",
            "v6.7", (("migrate_drain_after_move", "if_mlocked"),)),
     Change("9cecde80aae0", "mm: increase folio batch size", "v6.9", (("batch_size", 31),)),
@@ -120,6 +128,14 @@ CHANGES: dict[str, Change] = {c.ref: c for c in (
     Change("33389bf8-f79d-d4dd-b7a4-680c4aa21b23@google.com", "mm: lru_add_drain_all() do local lru_add_drain() first",
            "v6.18", (("drain_all_local_first", True),),
            note="cited by its posting (v2 6/6): the mainline commit id was not verified"),
+    Change("827c5bc53f21", "mm/gup: fix always draining LRU caches in collect_longterm_unpinnable_folios()",
+           sets=(("gup_expected_refs", "plus_pins"),), queued=True,
+           note="a linux-6.12.y stable-rc branch commit of 2026, after v6.18 in the mm trees; "
+                "its mainline id and release are not verified"),
+    Change("56819052-d3f5-4209-824d-5cfbf49ff6e9@redhat.com",
+           "David Hildenbrand: putting (some) large folios onto the LRU caches (LSF/MM discussions)",
+           sets=(("large_folios_cached", True),),
+           note="an idea in the seed thread, never posted as a patch"),
     Change("20250815101858.24352-1-will@kernel.org",
            "mm/gup: Drain batched mlock folio processing before attempting migration (Will Deacon, v1)",
            note="drain when !lru || mlocked"),
@@ -213,6 +229,17 @@ SWITCHES: dict[str, Switch] = {s.name: s for s in (
            ("include/linux/pagevec.h: folio_batch_add()", "mm/swap.c: folio_batch_add_and_move()",
             "mm/mlock.c: mlock_folio(), mlock_new_folio(), munlock_folio()"),
            ("9cecde80aae0",), low=1, high=255),
+    Switch("large_folios_cached", "bool",
+           "folio_may_be_lru_cached() is true for a large folio too, so large folios wait in the "
+           "per-CPU LRU and mlock batches like small ones (David Hildenbrand's LSF/MM idea; the "
+           "kernel has always flushed them at once).",
+           ("include/linux/swap.h: folio_may_be_lru_cached()", "mm/swap.c: __folio_batch_add_and_move()",
+            "mm/mlock.c: mlock_folio(), mlock_new_folio(), munlock_folio()",
+            "mm/gup.c: collect_longterm_unpinnable_folios()"),
+           ("56819052-d3f5-4209-824d-5cfbf49ff6e9@redhat.com",),
+           _bool("large folios may wait in a batch (the idea)",
+                 "a large folio is never left in a batch (every kernel: folio_test_large(), "
+                 "PageCompound(), then !folio_may_be_lru_cached())")),
     Switch("clear_lru_at_add", "bool",
            "Every LRU batch but lru_add test-and-clears PG_lru when a folio is added; the add "
            "is refused when PG_lru was already clear.",
@@ -252,9 +279,18 @@ SWITCHES: dict[str, Switch] = {s.name: s for s in (
                                 "then lru_add_drain_all() (v6.17+)"),
             ("refcount_all", "refcount != folio_expected_ref_count() + 1: lru_add_drain_all() at "
                              "once (98c6d259319e alone; Hugh's test patch)"))),
+    Switch("gup_expected_refs", "enum",
+           "What the refcount triggers compare a folio's refcount with: GUP's own pins hold "
+           "GUP_PIN_COUNTING_BIAS per pin of a small folio and one per pinned page of a large one.",
+           ("mm/gup.c: collect_longterm_unpinnable_folios()",),
+           ("98c6d259319e", "827c5bc53f21"),
+           (("plus_one", "folio_expected_ref_count() + 1: any pinned small folio, or large folio "
+                         "pinned on two pages, mismatches and drains (v6.17+)"),
+            ("plus_pins", "folio_expected_ref_count() + the references this GUP call's pins hold "
+                          "(the later mm fix)"))),
     Switch("gup_skip_large_for_drain", "bool",
-           "folio_may_be_lru_cached() is false for a large folio, so the refcount trigger "
-           "never drains for one (only consulted by the refcount triggers).",
+           "The refcount triggers drain only for a folio that folio_may_be_lru_cached(): never "
+           "for a large folio unless large_folios_cached (only consulted by the refcount triggers).",
            ("mm/gup.c: collect_longterm_unpinnable_folios()", "include/linux/swap.h: folio_may_be_lru_cached()"),
            ("2da6de30e60d",),
            _bool("no drain for a large folio (v6.17+)", "a large folio can trigger a drain")),
@@ -280,11 +316,25 @@ SWITCHES: dict[str, Switch] = {s.name: s for s in (
            (("if_mapped", "the old folio was mapped (v5.18-v6.6)"),
             ("if_mlocked", "the old folio was mlocked: PAGE_WAS_MLOCKED (v6.7+)"))),
     Switch("munlock_large_at_unmap", "bool",
-           "Removing a PTE mapping of a large folio from a VM_LOCKED vma munlocks it.",
-           ("mm/internal.h: munlock_vma_folio()", "mm/rmap.c: page_remove_rmap(), folio_remove_rmap_ptes()"),
+           "The rmap hooks ignore how a large folio is mapped: removing a PTE mapping of one from "
+           "a VM_LOCKED vma munlocks it, and adding a PMD mapping no longer mlocks it (only small "
+           "folios are mlocked at add).",
+           ("mm/internal.h: mlock_vma_folio(), munlock_vma_folio()",
+            "mm/rmap.c: page_add_anon_rmap(), folio_add_file_rmap_range(), page_remove_rmap(), "
+            "folio_remove_rmap_ptes()"),
            ("1acbc3f93614",),
-           _bool("munlocked whatever its size (v6.7+)",
-                 "only a PMD-mapped or small folio is munlocked (v5.18-v6.6)")),
+           _bool("munlocked at removal whatever its size; mlocked at add only if small (v6.7+)",
+                 "only a PMD-mapped or small folio is mlocked at add and munlocked at removal (v5.18-v6.6)")),
+    Switch("mlock_large_in_range", "bool",
+           "mlock_pte_range() handles a PTE-mapped large folio: mlock(2) mlocks one whose pages "
+           "are all mapped, in order, by consecutive PTEs inside the range and one page table "
+           "(folio_mlock_step() == folio_nr_pages() and folio_within_range()); munlock(2) "
+           "munlocks one if any of its PTEs is in the range, once per run of PTEs.",
+           ("mm/mlock.c: mlock_pte_range(), folio_mlock_step(), allow_mlock_munlock()",
+            "mm/internal.h: folio_within_range()"),
+           ("dc68badcede4",),
+           _bool("a large folio the vma maps whole is mlocked; munlocked when any PTE is in range (v6.7+)",
+                 "mlock(2) and munlock(2) skip every PTE-mapped large folio (v5.18-v6.6)")),
     Switch("drain_all_local_first", "bool",
            "__lru_add_drain_all() drains the calling CPU itself before queueing work.",
            ("mm/swap.c: __lru_add_drain_all()",), ("33389bf8-f79d-d4dd-b7a4-680c4aa21b23@google.com",),
@@ -312,16 +362,19 @@ class Variant:
     """For a composed variant, the named variant it starts from."""
 
     batch_size: int = 31
+    large_folios_cached: bool = False
     clear_lru_at_add: bool = False
     flush_tests_clear_lru: bool = True
     deactivate_file_requires_lru: bool = True
     gup_head_local_drain: bool = False
     gup_drain_trigger: str = "refcount_2level"
+    gup_expected_refs: str = "plus_one"
     gup_skip_large_for_drain: bool = True
     gup_retry_style: str = "collected_count"
     migrate_passes: str = "async3_sync7"
     migrate_drain_after_move: str = "if_mlocked"
     munlock_large_at_unmap: bool = True
+    mlock_large_in_range: bool = True
     drain_all_local_first: bool = False
 
     def __post_init__(self) -> None:
@@ -352,13 +405,14 @@ V5_18 = Variant(
     batch_size=15, deactivate_file_requires_lru=False, gup_drain_trigger="lru",
     gup_skip_large_for_drain=False, gup_retry_style="v518_zero_means_retry",
     migrate_passes="10x", migrate_drain_after_move="if_mapped", munlock_large_at_unmap=False,
+    mlock_large_in_range=False,
 )
 V6_9 = replace(
-    V5_18, name="v6.9", defined_by=("67e139b02d99", "2ef7dbb26990", "1acbc3f93614", "eebb3dabbb5c",
-                                    "9cecde80aae0"),
-    summary="as v5.18 with 31-entry batches and the v6.1-v6.7 GUP/migration changes (v6.9-v6.10)",
+    V5_18, name="v6.9", defined_by=("67e139b02d99", "2ef7dbb26990", "1acbc3f93614", "dc68badcede4",
+                                    "eebb3dabbb5c", "9cecde80aae0"),
+    summary="as v5.18 with 31-entry batches and the v6.1-v6.7 GUP, migration and mlock changes (v6.9-v6.10)",
     batch_size=31, gup_retry_style="collected_count", migrate_passes="async3_sync7",
-    migrate_drain_after_move="if_mlocked", munlock_large_at_unmap=True,
+    migrate_drain_after_move="if_mlocked", munlock_large_at_unmap=True, mlock_large_in_range=True,
 )
 V6_11 = replace(
     V6_9, name="v6.11", letter="b", defined_by=("33dfe9204f29",),

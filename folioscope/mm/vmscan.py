@@ -1,4 +1,5 @@
-"""mm/vmscan.c: LRU isolation and putback (kernel-model.md §7)."""
+"""mm/vmscan.c: LRU isolation and putback (docs/model.md §1, "Isolation and
+putback"; findings Q11)."""
 
 from __future__ import annotations
 

@@ -25,6 +25,10 @@ COMPARE: dict[str, Callable[[object, object], bool]] = {
 }
 
 
+BOOLEAN_FIELDS = ("freed", "dma_pinned")
+"""Folio fields whose flat value is a bool (written ``true``/``false``)."""
+
+
 def applies(expect: Expect, variant: str) -> bool:
     """An ``@ v6.17 v6.18`` expectation is checked only under those variants,
     and under the variants composed from them (``v6.17+switch=value``): it
@@ -74,7 +78,7 @@ def _per_folio(folios: tuple[str, ...], state: FlatState, judge) -> tuple[bool, 
 
 def _field(check: ExpectField, state: FlatState) -> tuple[bool, str, str]:
     expected = f"{check.op} {check.value}" if check.op != "==" else str(check.value)
-    want = str(check.value).lower() == "true" if check.field == "freed" else check.value
+    want = str(check.value).lower() == "true" if check.field in BOOLEAN_FIELDS else check.value
 
     def judge(folio: str) -> tuple[bool, str]:
         value = state[f"folio.{folio}.{check.field}"]

@@ -3,14 +3,13 @@ records a trace (one step per operation, expectations attached)."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
-from ..dsl.ast import Expect, Op, Repeat, Scenario, Statement
+from ..dsl.ast import Expect, ExpectResult, Op, Repeat, Scenario, Statement
 from ..dsl.errors import ScenarioError
 from ..mm import DEFAULT_VARIANT, DeclarationError, Machine, Outcome
-from ..mm.machine import NotSuspended, WouldBlock
 from ..mm.flat import Flattener
-from ..mm.machine import MULTI_FOLIO_OPS
+from ..mm.machine import MULTI_FOLIO_OPS, NotSuspended, WouldBlock, follow_migrations
 from .expect import applies, evaluate
 from .trace import Change, Step, Trace
 
@@ -20,12 +19,18 @@ def variant_for(scenario: Scenario, override: str | None = None) -> str:
     return override or scenario.kernel or DEFAULT_VARIANT
 
 
-def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = False) -> Trace:
+PROGRESS_EVERY = 1024
+"""Steps between two calls of ``run_scenario``'s ``progress``."""
+
+
+def run_scenario(scenario: Scenario, variant: str | None = None, check: bool = False,
+                 progress: Callable[[int], None] | None = None) -> Trace:
     """Execute ``scenario`` under ``variant`` and return its trace.
-    ``check`` asserts the model's invariants after every step (tests).
+    ``check`` asserts the model's invariants after every step (tests);
+    ``progress(steps)`` is told the steps run so far every PROGRESS_EVERY.
     A concurrent scenario's threads run after the prologue, one after the
     other in CPU order: one interleaving of many."""
-    return run_sequential(scenario, variant, check, threads=True)[1]
+    return run_sequential(scenario, variant, check, threads=True, progress=progress)[1]
 
 
 ONE_INTERLEAVING = ("one interleaving of many: the threads ran one after the other in CPU "
@@ -33,9 +38,27 @@ ONE_INTERLEAVING = ("one interleaving of many: the threads ran one after the oth
 
 
 def run_sequential(scenario: Scenario, variant: object = None, check: bool = False,
-                   threads: bool = False) -> tuple[Machine, Trace]:
+                   threads: bool = False, progress: Callable[[int], None] | None = None,
+                   ) -> tuple[Machine, Trace]:
     """Run the scenario's sequential part (and, with ``threads``, its
     threads in CPU order); returns the machine as it ends, and the trace."""
+    for machine, trace in _stepwise(scenario, variant, check, threads, progress):
+        pass
+    return machine, trace
+
+
+def run_stepwise(scenario: Scenario, variant: str | None = None) -> Iterator[Trace]:
+    """``run_scenario`` an operation at a time, for the replayer to show the
+    first steps while the rest builds: yields the trace being built once the
+    declarations are made, before each operation (the steps so far complete
+    with their expectations), and at the end.  Declaration errors are raised
+    by the first ``next``."""
+    return (trace for _, trace in _stepwise(scenario, variant, threads=True))
+
+
+def _stepwise(scenario: Scenario, variant: object = None, check: bool = False,
+              threads: bool = False, progress: Callable[[int], None] | None = None,
+              ) -> Iterator[tuple[Machine, Trace]]:
     machine = Machine(variant_for(scenario, variant), scenario.cpus, check=check)  # type: ignore[arg-type]
     name = machine.variant.name
     _declare(machine, scenario)
@@ -44,27 +67,40 @@ def run_sequential(scenario: Scenario, variant: object = None, check: bool = Fal
     trace.start(flattener.full(machine.state), _initial_step(scenario))
     last_result: str | None = None
     seen: dict = {}   # a loop repeats its events: keep one copy of each
+    plans: dict[int, list] = {}   # and its calls: plan each statement once
     body = list(scenario.body)
     thread_blocks = sorted(getattr(scenario, "threads", ()), key=lambda t: t.cpu)
     if threads and thread_blocks:
         trace.note = ONE_INTERLEAVING
         for thread in thread_blocks:
             body += list(thread.body)
+        in_threads = {id(op) for thread in thread_blocks for op in _ops(thread.body)}
+    else:
+        in_threads = set()
     for stmt in _statements(body):
         if isinstance(stmt, Expect):
-            if applies(stmt, name) and not _for_check(stmt):
-                trace.add_expects([evaluate(stmt, flattener.flat, last_result)])
+            if not _for_check(stmt):
+                _expect(trace, stmt, name, flattener.flat, last_result)
             continue
-        for folios in _calls(stmt):
+        plan = plans.get(id(stmt))
+        if plan is None:
+            plan = plans[id(stmt)] = _plan(stmt)
+        for folios, args, text in plan:
+            yield machine, trace
+            if id(stmt) in in_threads:      # a thread's names follow migrations, as in check
+                moved = follow_migrations(machine.state, stmt.name, folios)
+                if moved != folios:
+                    folios, args, text = _plan_call(stmt, moved)
             outcome = _run_op(machine, stmt, folios, scenario)
-            changes = tuple(Change(*c) for c in flattener.update(machine.state, machine.last))
+            changes = tuple([Change(*c) for c in flattener.update(machine.state, machine.last)])
             trace.append(Step(
-                index=len(trace), line=stmt.pos.line, column=stmt.pos.column, cpu=stmt.cpu,
-                op=stmt.name, args=folios + stmt.flags + ((stmt.batch,) if stmt.batch else ()),
-                text=statement_text(stmt, folios), result=outcome.result, detail=outcome.detail,
-                events=tuple(seen.setdefault(e, e) for e in outcome.events), changes=changes))
+                len(trace.steps), stmt.pos.line, stmt.pos.column, stmt.cpu, stmt.name, args, text,
+                outcome.result, outcome.detail,
+                tuple([seen.setdefault(e, e) for e in outcome.events]), changes))
             last_result = outcome.result
-    return machine, trace
+            if progress is not None and len(trace) % PROGRESS_EVERY == 0:
+                progress(len(trace) - 1)
+    yield machine, trace
 
 
 def _for_check(expect: Expect) -> bool:
@@ -104,6 +140,16 @@ def _unblock_hint(machine: Machine) -> str:
     return "resume the split operation first"
 
 
+def _expect(trace: Trace, stmt: Expect, variant: str, flat: dict, last_result: str | None) -> None:
+    """Check an expectation that applies to ``variant``; count one that does not."""
+    if not applies(stmt, variant):
+        trace.skip(stmt.pos.line, stmt.text, stmt.variants)
+        return
+    trace.add_expects([evaluate(stmt, flat, last_result)])
+    if isinstance(stmt.check, ExpectResult):
+        trace.checked_results.add(trace.last)
+
+
 def _declare(machine: Machine, scenario: Scenario) -> None:
     for decl in scenario.decls:
         for name in decl.names:
@@ -127,6 +173,41 @@ def _statements(body: list[Statement] | tuple[Statement, ...]) -> Iterator[Op | 
                 yield from _statements(stmt.body)
         else:
             yield stmt
+
+
+def _plan(op: Op) -> list[tuple[tuple[str, ...], tuple[str, ...], str]]:
+    """A statement's calls: (folios, the step's args, its text)."""
+    return [_plan_call(op, folios) for folios in _calls(op)]
+
+
+def _plan_call(op: Op, folios: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    extra = op.flags + ((op.batch,) if op.batch else ())
+    return folios, folios + extra, statement_text(op, folios)
+
+
+def _ops(body) -> Iterator[Op]:
+    """The operation statements of a block, ``repeat`` bodies once."""
+    for stmt in body:
+        if isinstance(stmt, Repeat):
+            yield from _ops(stmt.body)
+        elif isinstance(stmt, Op):
+            yield stmt
+
+
+def planned_steps(scenario: Scenario) -> int:
+    """The steps ``run_scenario`` will record, counted before running it."""
+    return count_calls(scenario.body) + sum(count_calls(t.body) for t in getattr(scenario, "threads", ()))
+
+
+def count_calls(body: list[Statement] | tuple[Statement, ...]) -> int:
+    """The steps ``body`` will run (its repeats unrolled), without running it."""
+    total = 0
+    for stmt in body:
+        if isinstance(stmt, Repeat):
+            total += stmt.count * count_calls(stmt.body)
+        elif isinstance(stmt, Op):
+            total += len(_calls(stmt))
+    return total
 
 
 def _calls(op: Op) -> list[tuple[str, ...]]:

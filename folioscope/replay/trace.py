@@ -10,20 +10,24 @@ The state is kept *flat*: a dict from a dotted key to an immutable value
     list.unevictable       -> ('F1',)
     stats.drain_all_calls  -> 0
 
-Each step stores only its changes (key, old, new).  Full copies of the state
-are kept every ``CHECKPOINT_EVERY`` steps, so ``state_at(k)`` walks at most
-that many steps' changes, forwards or backwards, and never re-runs the model.
+Each step stores only its changes (key, old, new).  A full copy of the state
+is kept each time as many changes as the state has keys have gone by, so the
+copies cost no more memory than the changes themselves, and ``state_at(k)``
+walks at most about that many changes, forwards or backwards, never
+re-running the model.
 """
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Iterable, Iterator
 
 from ..mm.events import Event
 
-CHECKPOINT_EVERY = 256
+CHECKPOINT_CHANGES = 256
+"""A checkpoint is taken once this many changes (or as many as the state
+has keys, if more) have been recorded since the last one."""
 
 FlatState = dict[str, object]
 
@@ -49,6 +53,18 @@ class ExpectOutcome:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """An ``expect`` scoped to other variants (``@ v6.11``), not checked in this run."""
+
+    line: int
+    text: str
+    variants: tuple[str, ...]
+    """The variants it is for."""
+    times: int = 1
+    """How often the run passed it (a ``repeat`` passes it once a round)."""
+
+
+@dataclass(slots=True)
 class Step:
     """One executed operation (step 0 is the declared initial state)."""
 
@@ -64,11 +80,6 @@ class Step:
     events: tuple[Event, ...]
     changes: tuple[Change, ...]
     expects: list[ExpectOutcome] = field(default_factory=list)
-
-    @property
-    def headline(self) -> str:
-        """``cpu1 gup_longterm F1 → ENOMEM``."""
-        return f"{self.text} → {self.result}" if self.index else self.text
 
 
 @dataclass
@@ -86,6 +97,13 @@ class Trace:
     _checkpoints: dict[int, FlatState] = field(default_factory=dict, repr=False)
     _checkpoint_index: list[int] = field(default_factory=list, repr=False)
     _final: FlatState = field(default_factory=dict, repr=False)
+    _changed: list[int] = field(default_factory=list, repr=False)
+    """The steps that changed something, in order (the others need no walking)."""
+    _since_checkpoint: int = field(default=0, repr=False)
+    skipped: dict[tuple[int, str], Skipped] = field(default_factory=dict)
+    """Expectations for other variants, by (line, text)."""
+    checked_results: set[int] = field(default_factory=set)
+    """Steps whose result an ``expect result`` checked: a BUG there was expected."""
 
     # --- building ---------------------------------------------------------
 
@@ -95,19 +113,43 @@ class Trace:
         self._final = dict(initial)
         self._checkpoints = {0: dict(initial)}
         self._checkpoint_index = [0]
+        self._changed = []
+        self._since_checkpoint = 0
 
     def append(self, step: Step) -> None:
         """Record a step whose changes lead from the last state to the next."""
-        apply_changes(self._final, step.changes)
         self.steps.append(step)
-        if step.index % CHECKPOINT_EVERY == 0:
+        if not step.changes:
+            return
+        apply_changes(self._final, step.changes)
+        self._changed.append(step.index)
+        self._since_checkpoint += len(step.changes)
+        # a full copy once as many changes as the state has keys went by:
+        # copies cost no more than the changes, and a seek walks fewer
+        if self._since_checkpoint >= max(len(self._final), CHECKPOINT_CHANGES):
             self._checkpoints[step.index] = dict(self._final)
             self._checkpoint_index.append(step.index)
+            self._since_checkpoint = 0
 
     def add_expects(self, outcomes: Iterable[ExpectOutcome]) -> None:
         """Attach evaluated expectations to the most recent step (in place:
         a step may carry thousands, and each must cost the same)."""
         self.steps[-1].expects.extend(outcomes)
+
+    def skip(self, line: int, text: str, variants: tuple[str, ...]) -> None:
+        """Count an expectation this run passed without checking (other variants)."""
+        key = (line, text)
+        prior = self.skipped.get(key)
+        self.skipped[key] = replace(prior, times=prior.times + 1) if prior \
+            else Skipped(line, text, variants)
+
+    def copy(self) -> "Trace":
+        """The trace as built so far, unaffected by later appends (the
+        replayer shows it while the rest builds): the steps are shared, the
+        containers that building grows are copied."""
+        grown = {f.name: type(value)(value) for f in fields(self)
+                 if isinstance(value := getattr(self, f.name), (list, dict, set))}
+        return replace(self, **grown)
 
     # --- reading ----------------------------------------------------------
 
@@ -125,21 +167,27 @@ class Trace:
         return dict(self._final)
 
     def state_at(self, index: int) -> FlatState:
-        """The state after step ``index``: nearest checkpoint, then changes."""
+        """The state after step ``index``: the nearest checkpoint, then the
+        changes of the steps that changed something, forwards or backwards."""
         if not 0 <= index <= self.last:
             raise IndexError(f"step {index} not in 0..{self.last}")
         if index == self.last:
             return dict(self._final)
         pos = bisect.bisect_right(self._checkpoint_index, index) - 1
         below = self._checkpoint_index[pos]
-        above = below + CHECKPOINT_EVERY
-        if above <= self.last and above - index < index - below and above in self._checkpoints:
-            state = dict(self._checkpoints[above])
-            for k in range(above, index, -1):
-                revert_changes(state, self.steps[k].changes)
-            return state
+        above = self._checkpoint_index[pos + 1] if pos + 1 < len(self._checkpoint_index) else None
+        changed = self._changed
+        lo = bisect.bisect_right(changed, below)
+        mid = bisect.bisect_right(changed, index)
+        if above is not None:
+            hi = bisect.bisect_right(changed, above)
+            if hi - mid < mid - lo:
+                state = dict(self._checkpoints[above])
+                for k in reversed(changed[mid:hi]):
+                    revert_changes(state, self.steps[k].changes)
+                return state
         state = dict(self._checkpoints[below])
-        for k in range(below + 1, index + 1):
+        for k in changed[lo:mid]:
             apply_changes(state, self.steps[k].changes)
         return state
 
@@ -153,6 +201,13 @@ class Trace:
     def failed(self) -> list[ExpectOutcome]:
         """Expectations that did not hold."""
         return [o for _, o in self.expectations() if not o.ok]
+
+
+    @property
+    def unexpected_bugs(self) -> list[Step]:
+        """Steps that would BUG() with no ``expect result`` after them to say
+        the scenario meant it."""
+        return [s for s in self.steps if s.result == "BUG" and s.index not in self.checked_results]
 
 
 def holders_text(holders: tuple) -> str:

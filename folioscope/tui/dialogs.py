@@ -12,8 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..mm.variants import VARIANTS
-from .format import FLAG_SHORT
+from ..mm.variants import find_variant
+from .format import FLAG_SHORT, printable
 
 
 class GotoScreen(ModalScreen[int | None]):
@@ -30,7 +30,7 @@ class GotoScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(f"Go to step (0–{self.last}; now {self.current})")
+            yield Label(Text(f"Go to step (0–{self.last}; now {self.current})"))
             yield Input(placeholder="step number, or 'end'", id="goto-input")
 
     @on(Input.Submitted)
@@ -42,10 +42,52 @@ class GotoScreen(ModalScreen[int | None]):
         try:
             self.dismiss(int(value))
         except ValueError:
-            self.notify(f"not a step number: {event.value!r}", severity="warning")
+            self.notify(f"not a step number: {printable(event.value)}", severity="warning",
+                        markup=False)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class CpuScreen(ModalScreen[str | None]):
+    """Ask which CPUs the batches panel shows even when they hold nothing."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, pinned: frozenset[int], cpus: int) -> None:
+        super().__init__()
+        self.pinned = pinned
+        """The CPUs pinned now."""
+        self.cpus = cpus
+        """How many CPUs the trace has."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(Text(f"CPUs to show even when empty (cpu0–cpu{self.cpus - 1}); "
+                             "the others are shown when they hold entries"))
+            yield Input(value=cpu_ranges(self.pinned), placeholder="e.g. 0-3, 8 (empty: none)",
+                        id="cpus-input")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def cpu_ranges(cpus: frozenset[int]) -> str:
+    """``0-3, 8``."""
+    parts, ordered = [], sorted(cpus)
+    start = prev = None
+    for cpu in ordered + [None]:
+        if start is not None and cpu == prev + 1:
+            prev = cpu
+            continue
+        if start is not None:
+            parts.append(f"{start}-{prev}" if prev != start else str(start))
+        start = prev = cpu
+    return ", ".join(parts)
 
 
 class VariantScreen(ModalScreen[str | None]):
@@ -62,15 +104,17 @@ class VariantScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         options = []
+        width = max(len(name) for name in self.names) + 2
         for name in self.names:
-            variant = VARIANTS.get(name)
-            label = Text.assemble((f"{name:<17}", "bold"),
-                                  (variant.summary if variant else "", "dim"))
+            variant = find_variant(name)
+            label = Text.assemble((f"{printable(name):<{width}}", "bold"),
+                                  (printable(variant.summary) if variant else "", "dim"))
             if name == self.current:
                 label.append("  (now)", style="green")
             options.append(Option(label, id=name))
         with Vertical(id="dialog"):
-            yield Label("Re-run the scenario under kernel variant:")
+            now = "" if self.current in self.names else f" (now {printable(self.current)})"
+            yield Label(Text(f"Re-run the scenario under kernel variant{now}:"))
             yield OptionList(*options, id="variants")
 
     def on_mount(self) -> None:

@@ -22,7 +22,7 @@ from .format import CHANGED, EMPTY, flags_cell, value_cell
 from .frames import Frame
 from .messages import FolioSelected
 
-COLUMNS = (("folio", "folio"), ("ref", "refcount"), ("map", "mapcount"), ("pins", "pincount"),
+COLUMNS = (("folio", "folio"), ("ref", "refcount"), ("map", "mapcount"), ("pins", "pins"),
            ("mlk", "mlock_count"), ("list", "list"), ("flags", "flags"), ("zone", "zone"))
 """(column label, folio field) in display order."""
 GAP = 2
@@ -177,7 +177,10 @@ def row_cells(frame: Frame, name: str) -> list[Text]:
         return [Text(name, style=style), Text("freed", style=style)] + [Text("") for _ in COLUMNS[2:]]
     touched = any(k.startswith(p) for k in frame.changed)
     cells = [Text(name, style="bold" + (" yellow" if touched else ""))]
+    # traces saved before `pins` existed counted the pins in `pincount`
+    pins = "pins" if p + "pins" in frame.state else "pincount"
     for _, key in COLUMNS[1:5]:
+        key = pins if key == "pins" else key
         cells.append(value_cell(frame.state.get(p + key), frame.old(p + key), p + key in frame.changed))
     cells.append(list_cell(frame, name))
     cells.append(flags_cell(frame.state.get(p + "flags", ()), frame.old(p + "flags")))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..mm.state import DrainWorkLog
 from rich.text import Text
+
+from ..mm.state import DrainWorkLog
+from ..views.escape import escape, escape_lines
 
 NARROW_BELOW = 100
 """Below this many columns the screen is narrow: no borders, holders on one
@@ -30,6 +32,12 @@ FLAG_SHORT = {
 """Compact flag names for the folio table (the help screen has the legend)."""
 
 
+printable = escape
+"""A string from a file with its control characters written out (``\\x1b``,
+``\\n``): nothing a scenario or a saved trace holds can move the cursor,
+recolour or retitle the terminal, or break a line (``views.escape``)."""
+
+
 def plain(value: object) -> str:
     """A flat-state value as users write it."""
     if value is None:
@@ -40,7 +48,7 @@ def plain(value: object) -> str:
         value = tuple(value)
     if isinstance(value, tuple):
         return "[" + ", ".join(plain(v) for v in value) + "]"
-    return str(value)
+    return printable(str(value))
 
 
 def value_cell(new: object, old: object, changed: bool, arrow: bool = True) -> Text:

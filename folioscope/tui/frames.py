@@ -8,7 +8,7 @@ step changed; a :class:`TraceIndex` answers "where does F change next?" and
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..replay.trace import Change, FlatState, Step, Trace
 
@@ -67,47 +67,55 @@ def is_attention(step: Step) -> bool:
     return (step.index > 0 and step.result != "ok") or any(not o.ok for o in step.expects)
 
 
-@dataclass
 class TraceIndex:
-    """Searches over one trace; each index is built on first use."""
+    """Searches over one trace; each index is built on first use and extended,
+    not rebuilt, as a trace that is still building grows (:meth:`grow`)."""
 
-    trace: Trace
-    _by_folio: dict[str, list[int]] | None = field(default=None, repr=False)
-    _attention: list[int] | None = field(default=None, repr=False)
-    _by_line: dict[int, list[int]] | None = field(default=None, repr=False)
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self._by_folio: dict[str, list[int]] = {}
+        self._attention: list[int] = []
+        self._by_line: dict[int, list[int]] = {}
+        self._failed_lines: set[int] = set()
+        self._upto: dict[str, int] = {}  # index name -> steps scanned
+
+    def grow(self, trace: Trace) -> None:
+        """``trace`` is this index's trace with more steps built."""
+        self.trace = trace
+
+    def _new_steps(self, name: str) -> list[Step]:
+        start = self._upto.get(name, 0)
+        self._upto[name] = len(self.trace.steps)
+        return self.trace.steps[start:]
 
     def folio_changes(self, name: str) -> list[int]:
         """Steps that changed any ``folio.NAME.*`` key, ascending."""
-        if self._by_folio is None:
-            by_folio: dict[str, list[int]] = {}
-            for step in self.trace.steps:
-                seen = set()
-                for c in step.changes:
-                    if c.key.startswith("folio."):
-                        seen.add(c.key.split(".", 2)[1])
-                for folio in seen:
-                    by_folio.setdefault(folio, []).append(step.index)
-            self._by_folio = by_folio
+        for step in self._new_steps("folio"):
+            seen = set()
+            for c in step.changes:
+                if c.key.startswith("folio."):
+                    seen.add(c.key[6:].rsplit(".", 1)[0])
+            for folio in seen:
+                self._by_folio.setdefault(folio, []).append(step.index)
         return self._by_folio.get(name, [])
 
     def attention(self) -> list[int]:
         """Steps with a non-ok result or a failed expectation, ascending."""
-        if self._attention is None:
-            self._attention = [s.index for s in self.trace.steps if is_attention(s)]
+        self._attention += [s.index for s in self._new_steps("attention") if is_attention(s)]
         return self._attention
 
     def at_line(self, line: int) -> list[int]:
         """Steps executed from source line ``line``, ascending."""
-        if self._by_line is None:
-            by_line: dict[int, list[int]] = {}
-            for step in self.trace.steps[1:]:
-                by_line.setdefault(step.line, []).append(step.index)
-            self._by_line = by_line
+        for step in self._new_steps("line"):
+            if step.index:
+                self._by_line.setdefault(step.line, []).append(step.index)
         return self._by_line.get(line, [])
 
     def failed_lines(self) -> set[int]:
-        """Source lines of expectations that failed anywhere in the run."""
-        return {o.line for o in self.trace.failed}
+        """Source lines of expectations that failed anywhere in the run so far."""
+        for step in self._new_steps("failed"):
+            self._failed_lines.update(o.line for o in step.expects if not o.ok)
+        return self._failed_lines
 
 
 def after(indexes: list[int], current: int) -> int | None:

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.reactive import var
 
-from .format import CHANGED, GAINED, GONE, LOST, NARROW_BELOW
+from .format import CHANGED, GAINED, GONE, LOST, NARROW_BELOW, printable
 from .frames import Frame
 from .panel import Panel
 
@@ -68,17 +68,17 @@ def holders_table(frame: Frame, name: str) -> Table | Text:
     table.add_column()
     table.add_column(justify="right")
     table.add_column()
-    for label, count in new.items():
-        before = old.get(label, 0)
+    for raw, count in new.items():
+        label, before = printable(raw), old.get(raw, 0)
         if before == count:
             table.add_row(label, str(count), "")
         elif before == 0:
             table.add_row(Text(label, style=GAINED), Text(str(count), style=GAINED), Text("new", style=GAINED))
         else:
             table.add_row(label, Text(str(count), style=CHANGED), Text(f"was {before}", style="dim"))
-    for label, count in old.items():
-        if label not in new:
-            table.add_row(Text(GONE + label, style=LOST), Text(str(count), style=LOST),
+    for raw, count in old.items():
+        if raw not in new:
+            table.add_row(Text(GONE + printable(raw), style=LOST), Text(str(count), style=LOST),
                           Text("dropped", style="red"))
     refcount = frame.state.get(p + "refcount", 0)
     changed = p + "refcount" in frame.changed
@@ -103,8 +103,8 @@ def holders_line(frame: Frame, name: str) -> Text:
     for label, count in new.items():
         before = old.get(label, 0)
         style = GAINED if before == 0 else CHANGED if before != count else ""
-        items.append(Text(f"{label} {count}", style=style))
-    items += [Text(f"{GONE}{label} {count}", style=LOST) for label, count in old.items()
+        items.append(Text(printable(f"{label} {count}"), style=style))
+    items += [Text(printable(f"{GONE}{label} {count}"), style=LOST) for label, count in old.items()
               if label not in new]
     text.append_text(Text(", ").join(items) if items else Text("nobody", style="dim"))
     refcount = frame.state.get(p + "refcount", 0)

@@ -11,10 +11,12 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.geometry import Size
+from textual.markup import escape
 from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .format import printable
 from .frames import Frame
 from .messages import LineClicked
 
@@ -38,7 +40,8 @@ class SourceView(ScrollView):
         super().__init__(**kwargs)
         self._lines: list[str] = []
         self._failed: set[int] = set()
-        self._trace_id: int | None = None
+        self._scanned = 0
+        self._trace_key: tuple | None = None
         self._current: int | None = None
         self._checked: dict[int, bool] = {}
         self._base: Style | None = None
@@ -53,13 +56,15 @@ class SourceView(ScrollView):
         step = frame.step
         current = step.line if step.index else None
         checked = {o.line: o.ok for o in step.expects}
-        if id(frame.trace) != self._trace_id:
-            self._trace_id = id(frame.trace)
-            self._lines = frame.trace.source.splitlines() or [""]
-            self._failed = {o.line for o in frame.trace.failed}
+        trace = frame.trace
+        key = (trace.path, trace.source, trace.variant)
+        if key != self._trace_key:
+            self._trace_key = key
+            self._lines = [printable(line) for line in trace.source.splitlines()] or [""]
+            self._failed, self._scanned = set(), 0
             width = max(len(line) for line in self._lines) + self._gutter() + 1
             self.virtual_size = Size(width, len(self._lines))
-            self.border_title = frame.trace.path.rsplit("/", 1)[-1]
+            self.border_title = escape(printable(trace.path.rsplit("/", 1)[-1]))
             self.refresh()
         else:
             # Repaint only the lines whose marks change.
@@ -67,9 +72,23 @@ class SourceView(ScrollView):
             for line in before | set(checked) | {current or 0}:
                 if line:
                     self.refresh_line(line - 1)
+        self._scan_failures(trace)
         self._current, self._checked = current, checked
         if current:
             self.call_after_refresh(self._reveal, current)
+
+    def _scan_failures(self, trace) -> None:
+        """Lines of failed expectations: only the steps not seen yet (a trace
+        that is still building grows between frames)."""
+        steps = trace.steps
+        if len(steps) < self._scanned:
+            self._failed, self._scanned = set(), 0
+        for step in steps[self._scanned:]:
+            for o in step.expects:
+                if not o.ok and o.line not in self._failed:
+                    self._failed.add(o.line)
+                    self.refresh_line(o.line - 1)
+        self._scanned = len(steps)
 
     def _reveal(self, line: int, center: bool = False) -> None:
         top = self.scroll_offset.y

@@ -1,5 +1,7 @@
-"""What the kernel did in the current step: the events as the model wrote
-them (already indented), what changed, and the expectations checked after it.
+"""What the kernel did in the current step: the expectations that failed
+first (expected and actual), then the events as the model wrote them
+(already indented), what changed, and the expectations that held.
+PgUp/PgDn (and J/K) scroll it from the keyboard.
 
 A line-API scroll view: the lines are wrapped once per step (and per width)
 with their indentation kept on continuation lines, and only visible lines
@@ -19,7 +21,7 @@ from textual.strip import Strip
 
 from ..mm.events import INDENT, Event
 from ..views.text import change_lines
-from .format import result_style
+from .format import printable, result_style
 from .frames import Frame
 
 _CALL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\()")
@@ -49,9 +51,12 @@ class StepEvents(ScrollView):
         self._base = None
         self._strips.clear()
 
+    _step: object = None
+
     def watch_frame(self, frame: Frame | None) -> None:
-        if frame is None:
-            return
+        if frame is None or frame.step is self._step:
+            return  # the same step again (its trace grew): keep the scroll
+        self._step = frame.step
         self.border_title = f"step {frame.index}: what the kernel did" if frame.index else "step 0"
         self._items = event_items(frame)
         self._wrap(force=True)
@@ -91,6 +96,11 @@ class StepEvents(ScrollView):
             self._strips[index] = strip
         return strip.crop(0, width).extend_cell_length(width, self._base)
 
+    def scroll_pages(self, pages: int) -> None:
+        """Scroll by ``pages`` screenfuls (one line of overlap)."""
+        height = max(1, self.scrollable_content_region.height - 1)
+        self.scroll_to(y=self.scroll_offset.y + pages * height, animate=False)
+
     @property
     def text(self) -> str:
         """The logical lines as plain text (for tests)."""
@@ -98,35 +108,37 @@ class StepEvents(ScrollView):
 
 
 def event_items(frame: Frame) -> list[Item]:
-    """The step's detail, events, changes and expectations."""
+    """The step's failed expectations, detail, events, changes and the
+    expectations that held."""
     step = frame.step
     out: list[Item] = []
+    failed = [o for o in step.expects if not o.ok]
+    for o in failed:
+        out.append((0, Text.assemble(("✗ ", "bold red"), (printable(f"line {o.line}: {o.text}"), "bold red"))))
+        out.append((4, Text(f"expected {printable(o.expected)}", style="red")))
+        out.append((4, Text(f"actual   {printable(o.actual)}", style="red")))
     if step.index == 0:
         out.append((0, Text("the declared initial state", style="dim")))
     if step.detail:
-        out.append((0, Text(f"{step.result}: {step.detail}", style=result_style(step.result))))
+        out.append((0, Text(printable(f"{step.result}: {step.detail}"), style=result_style(step.result))))
     out += [event_line(event) for event in step.events]
     lines = change_lines(step.changes)
     if lines:
         out.append((0, Text("changed", style="bold")))
-        out += [(2, Text(line, style="yellow")) for line in lines]
+        out += [(2, Text(printable(line), style="yellow")) for line in lines]
     elif step.index:
         out.append((0, Text("nothing changed", style="dim")))
-    if step.expects:
-        out.append((0, Text("expectations", style="bold")))
-        for o in step.expects:
-            if o.ok:
-                out.append((2, Text.assemble(("✓ ", "green"), f"line {o.line}: {o.text}")))
-            else:
-                out.append((2, Text.assemble(("✗ ", "bold red"), (f"line {o.line}: {o.text}", "bold red"))))
-                out.append((6, Text(f"expected {o.expected}", style="red")))
-                out.append((6, Text(f"actual   {o.actual}", style="red")))
+    held = [o for o in step.expects if o.ok]
+    if held:
+        out.append((0, Text("expectations" + (f" ({len(failed)} failed: at the top)" if failed else ""),
+                            style="bold")))
+        out += [(2, Text.assemble(("✓ ", "green"), printable(f"line {o.line}: {o.text}"))) for o in held]
     return out
 
 
 def event_line(event: Event) -> Item:
     """One event: the kernel function in cyan, failures in red."""
-    body = event.text
+    body = printable(event.text)
     text = Text(body)
     match = _CALL.match(body)
     if match:

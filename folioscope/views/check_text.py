@@ -29,7 +29,9 @@ def _block(report: CheckReport, v: VariantReport, show_time: bool) -> str:
              f"States {len(verdict.finals)}"]
     for final in verdict.finals:
         values = " ".join(f"{label}={value};" for label, value in final.values)
-        lines.append(escape_control(values or "(no location named)"))
+        if final.bug:
+            values += f" {final.bug.split()[0]}.result=BUG;"
+        lines.append(escape_control(values.strip() or "(no location named)"))
     cond = report.program.condition
     if cond is not None:
         lines.append("Ok" if verdict.ok else "No")
@@ -40,9 +42,11 @@ def _block(report: CheckReport, v: VariantReport, show_time: bool) -> str:
                      f"{verdict.positive} {verdict.negative}")
     lines.append(_explored(v))
     lines += [_problem_line(p) for p in search.problems]
-    for final in verdict.bug_finals:
-        lines.append(f"BUG outcome: {final.bug} ended in BUG ({_values(final)}): "
-                     "the condition does not ask about it")
+    if verdict.bug_finals:
+        n = len(verdict.bug_finals)
+        lines.append(f"{n} final state{' has' if n == 1 else 's have'} a BUG result "
+                     "the condition does not ask about:")
+        lines += [f"  {escape_control(final.bug)}" for final in verdict.bug_finals]
     lines += [f"Witness {w.label}" for w in v.witnesses]
     if not search.complete:
         lines.append(_bound_line(v))

@@ -7,16 +7,12 @@ import json
 from ..mm.events import Event
 from ..mm.state import EMPTY_WORK_LOG, DrainWorkLog
 from ..replay.trace import Change, ExpectOutcome, Step, Trace
+from .trace_schema import READABLE_VERSIONS, WORK_LOG_KEY, TraceFormatError, parse, validate
 
 SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)
 """Version 1 wrote events as indented strings and drain_all_work whole."""
 
-WORK_LOG_KEY = "stats.drain_all_work"
-
-
-class TraceFormatError(ValueError):
-    """A JSON trace this version cannot read."""
+__all__ = ["READABLE_VERSIONS", "SCHEMA_VERSION", "TraceFormatError", "dump", "load"]
 
 
 def dump(trace: Trace) -> str:
@@ -72,23 +68,15 @@ def _expect(o: ExpectOutcome) -> dict:
 
 
 def load(text: str) -> Trace:
-    """Rebuild a Trace from ``dump``'s output without running the model."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise TraceFormatError(f"not a JSON trace: {err}") from None
-    found = doc.get("schema_version") if isinstance(doc, dict) else None
-    if type(found) is not int or found not in READABLE_VERSIONS:
-        raise TraceFormatError(f"unsupported trace schema_version {found!r} "
-                               f"(this folioscope reads {', '.join(map(str, READABLE_VERSIONS))})")
-    try:
-        return _rebuild(doc, found)
-    except (KeyError, TypeError, ValueError) as err:
-        raise TraceFormatError(f"malformed trace: {err!r}") from None
+    """Rebuild a Trace from ``dump``'s output without running the model; the
+    whole document is checked first (TraceFormatError: one line, the field)."""
+    doc = parse(text.removeprefix("\ufeff"))
+    validate(doc)
+    return _rebuild(doc, doc["schema_version"])  # type: ignore[index, call-overload]
 
 
 def _rebuild(doc: dict, version: int) -> Trace:
-    trace = Trace(doc["path"], doc["source"], doc["title"], doc["variant"], int(doc["cpus"]))
+    trace = Trace(doc["path"], doc["source"], doc["title"], doc["variant"], doc["cpus"])
     initial = {k: _frozen(v) for k, v in doc["initial"].items()}
     log = _work_log(EMPTY_WORK_LOG, initial.get(WORK_LOG_KEY, ()))
     initial[WORK_LOG_KEY] = log
@@ -102,7 +90,7 @@ def _rebuild(doc: dict, version: int) -> Trace:
             change, log = _read_change(c, log)
             changes.append(change)
         trace.append(Step(
-            int(s["index"]), int(s["line"]), int(s["column"]), s["cpu"], s["op"],
+            s["index"], s["line"], s["column"], s["cpu"], s["op"],
             tuple(s["args"]), s["text"], s["result"], s["detail"],
             tuple(read_event(e) for e in s["events"]), tuple(changes),
             [_outcome(o) for o in s["expects"]]))
@@ -110,7 +98,7 @@ def _rebuild(doc: dict, version: int) -> Trace:
 
 
 def _read_event(e: dict) -> Event:
-    return Event.plain(int(e["depth"]), e["text"], e["func"], e["folio"], e["cpu"], e["batch"])
+    return Event.plain(e["depth"], e["text"], e["func"], e["folio"], e["cpu"], e["batch"])
 
 
 def _read_change(c: dict, log: DrainWorkLog) -> tuple[Change, DrainWorkLog]:
@@ -125,12 +113,12 @@ def _read_change(c: dict, log: DrainWorkLog) -> tuple[Change, DrainWorkLog]:
 
 def _work_log(log: DrainWorkLog, calls: object) -> DrainWorkLog:
     for call in calls:  # type: ignore[attr-defined]
-        log = log.append(tuple(int(cpu) for cpu in call))
+        log = log.append(tuple(call))
     return log
 
 
 def _outcome(o: dict) -> ExpectOutcome:
-    return ExpectOutcome(int(o["line"]), o["text"], bool(o["ok"]), o["expected"], o["actual"])
+    return ExpectOutcome(o["line"], o["text"], o["ok"], o["expected"], o["actual"])
 
 
 def _frozen(value: object) -> object:

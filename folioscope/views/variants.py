@@ -26,10 +26,10 @@ def render_variants() -> str:
         default = "  (default)" if name == DEFAULT_VARIANT else ""
         lines.append(f"{name.ljust(width)}  {v.letter.ljust(3)} {v.summary}{default}")
         lines.append(f"{''.ljust(width)}      commits: {v.commits}")
-    lines += ["", "Commits and proposals (mainline release, or never merged):"]
+    lines += ["", "Commits and proposals (mainline release, in mm tree, or never merged):"]
     width = max(len(ref) for ref in CHANGES)
     for ref, change in CHANGES.items():
-        where = (change.release or "never merged").ljust(12)
+        where = change.where.ljust(12)
         lines.append(f"  {ref.ljust(width)}  {where}  {change.subject}")
         if change.note:
             lines.append(f"  {''.ljust(width)}  {''.ljust(12)}  ({change.note})")

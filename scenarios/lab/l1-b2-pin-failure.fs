@@ -32,6 +32,6 @@ expect F.freed == true @ will-v1 v6.17 v6.18 hugh-portmanteau
 expect F'.zone == normal @ will-v1 v6.17 v6.18 hugh-portmanteau
 expect F'.list == unevictable @ will-v1 v6.17 v6.18 hugh-portmanteau
 expect F'.mlock_count == 1 @ will-v1 v6.17 v6.18 hugh-portmanteau
-expect F'.pincount == 1 @ will-v1 v6.17 v6.18 hugh-portmanteau
+expect F'.pins == 1 @ will-v1 v6.17 v6.18 hugh-portmanteau
 expect stats.drain_all_work == [[cpu1]] @ will-v1 v6.17 v6.18 hugh-portmanteau
 expect stats.drain_all_calls == 0 @ v5.18 v6.9 v6.11 v6.14 hugh-suggestion

@@ -23,7 +23,7 @@ cpu0 gup_longterm A              # v6.11: !lru, v6.17: refcount -> lru_add_drain
 expect result == ok @ v6.11 v6.14 v6.17 v6.18
 expect A.freed == true @ v6.11 v6.14 v6.17 v6.18
 expect A'.zone == normal @ v6.11 v6.14 v6.17 v6.18
-expect A'.pincount == 1 @ v6.11 v6.14 v6.17 v6.18
+expect A'.pins == 1 @ v6.11 v6.14 v6.17 v6.18
 expect cpu1.lru_activate == [] @ v6.11 v6.14 v6.17 v6.18
 # v5.18..v6.10 drained only when PG_lru was clear: the parked entry defeats the pin
 expect result == ENOMEM @ v5.18 v6.9

@@ -81,6 +81,42 @@ expect F'.list == unevictable
 expect F1''.refcount == 1
 """
 
+CONCURRENT = """\
+title "David: a later deactivate undone by an earlier activate, whatever the drain order"
+kernel v6.17
+cpus 3
+folio F file                    # clean, unmapped, page cache, inactive_file
+folio G anon mapped=2
+cpu1 activate F                 # the prologue
+cpu0 { deactivate_file F }      # OPY, later
+cpu2 {
+  drain all
+  repeat 2 { mark_accessed G; flush lru_activate }
+  expect G.refcount >= 2
+}
+cpu1 { sys_mlock G; sys_munlock G; drain }
+may drain cpu0 cpu1
+may drain all cpu2
+may flush mlock
+exists F.list == active_file and cpu0.result == ok or not (G has mlocked /\\ ~G lacks lru \\/ cpu1.mlock == [G:lru])
+filter stats.drain_all_calls >= 1
+locations F.pos F.refcount G cpu1.mlock cpu2.result stats.local_drains
+expect verdict == Sometimes @ v5.18 v6.9 v6.17 v6.18 hugh-portmanteau
+expect verdict != Always
+"""
+
+WITNESS = """\
+folio F shmem new zone=movable
+cpu1 add_lru F; cpu1 map F locked; cpu1 flush lru_add
+cpu0 gup_longterm F touch split
+cpu1 map F locked
+cpu1 work
+cpu0 resume
+expect result == ENOMEM @ v6.11
+cpu0 drain all split; cpu1 work; cpu0 resume
+cpu1 lru_cache_disable split; cpu0 work; cpu1 resume; cpu1 lru_cache_enable
+"""
+
 SMALL = [
     "folio F1 anon\ncpu0 add_lru F1\nexpect F1.refcount == 2\n",
     "folio F anon locked=1; cpu0 unmap F locked; cpu1 map F locked; cpu0 drain; expect F lacks mlocked",
@@ -96,4 +132,4 @@ def repo_scenarios() -> list[str]:
 
 
 def all_samples() -> list[str]:
-    return [WILL, EVERYTHING, *SMALL, *repo_scenarios()]
+    return [WILL, EVERYTHING, CONCURRENT, WITNESS, *SMALL, *repo_scenarios()]

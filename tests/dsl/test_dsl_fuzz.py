@@ -12,9 +12,19 @@ from hypothesis.extra.lark import from_lark
 
 from folioscope.dsl import ScenarioError, parse_bytes, parse_text
 from folioscope.dsl.parser import build_parser
-from folioscope.dsl.vocabulary import BATCHES, FLAGS, FOLIO_ATTRS, FOLIO_FIELDS, KINDS, OPS, RESULTS, STATS
+from folioscope.dsl.vocabulary import (
+    BATCHES,
+    FLAGS,
+    FOLIO_ATTRS,
+    FOLIO_FIELDS,
+    KINDS,
+    OPS,
+    RESULTS,
+    STATS,
+    VERDICTS,
+)
 
-from dsl_samples import EVERYTHING, WILL, all_samples
+from dsl_samples import CONCURRENT, EVERYTHING, WILL, WITNESS, all_samples
 from test_dsl_errors import assert_words_only
 
 SHAPE = re.compile(r"f\.fs:\d+:\d+: error: \S.*\n +\d+ \| .*\n +\| [ \t…]*\^+(\n  expected: .+)?(\n  hint: .+)?")
@@ -38,7 +48,8 @@ def check(outcome) -> None:
 
 WORDS = sorted({"F", "F1", "F2", "F9", "G", "S", "page_a", "all", "stats", "result", "has", "lacks", "locked",
                 "touch", "write", "x", *KINDS, *FOLIO_ATTRS, *OPS, *BATCHES, *FOLIO_FIELDS, *FLAGS, *STATS,
-                *RESULTS, "unevictable", "none", "head", "true", "movable", "lru", "new", "munlock", "mlok"})
+                *RESULTS, "unevictable", "none", "head", "true", "movable", "lru", "new", "munlock", "mlok",
+                "split", "verdict", *VERDICTS, "flush", "sometimes"})
 
 
 def spaced(strategy):
@@ -52,7 +63,12 @@ EXPLICIT = {
     "CPU": spaced(st.sampled_from(["cpu0", "cpu1", "cpu3", "cpu63", "cpu64"])),
     "VARIANT": spaced(st.sampled_from(["v6.18", "v6.17", "will-v1", "hugh-suggestion", "v6.1", '"v6.11"'])),
     "STRING": spaced(st.sampled_from(['"t"', '"a \\" b"', '""', '"\\q"'])),
-    **{kw: spaced(st.just(kw.lower())) for kw in ("TITLE", "KERNEL", "CPUS", "FOLIO", "REPEAT", "EXPECT", "DRAIN")},
+    **{kw: spaced(st.just(kw.lower())) for kw in ("TITLE", "KERNEL", "CPUS", "FOLIO", "REPEAT", "EXPECT", "DRAIN",
+                                                  "MAY", "EXISTS", "FORALL", "NEVER", "ALWAYS", "FILTER",
+                                                  "LOCATIONS")},
+    "_AND": spaced(st.sampled_from(["and", "/\\"])),
+    "_OR": spaced(st.sampled_from(["or", "\\/"])),
+    "_NOT": spaced(st.sampled_from(["not", "~"])),
     "_SEP": st.sampled_from(["\n", ";", " # c\n", "\n\n", ";;"]),
     "CMP": spaced(st.sampled_from(["==", "!=", "<", "<=", ">", ">="])),
     "WS": st.just(" "),
@@ -117,6 +133,21 @@ STATEMENTS = "cpu0 add_lru F3..F5" + STATEMENTS
 
 CHUNKS = [*HEAD.splitlines(), *re.split(r"[;\n]", STATEMENTS), *WILL.splitlines()[:5],
           "repeat 2 { cpu0 add_lru F1; repeat 3 { expect cpu0.mlock == [F1:lru, F2..F3] } }"]
+
+C_HEAD, _, C_REST = CONCURRENT.partition("cpu0 {")
+C_CHUNKS = ["cpu0 {" + C_REST.partition("\n")[0], "cpu2 {\n  drain all\n  repeat 2 { mark_accessed G }\n}",
+            *C_REST.split("}\n")[-1].splitlines(), *WITNESS.splitlines()[2:]]
+
+
+@pytest.mark.parametrize("chunk", [c for c in C_CHUNKS if c.strip()])
+def test_every_prefix_of_concurrent_statements(chunk):
+    after_threads = chunk.startswith(("may", "exists", "filter", "locations", "expect verdict"))
+    context = C_HEAD + "cpu1 { drain }\n" if after_threads else C_HEAD  # threads and witnesses: after the prologue
+    cuts = {m.start() for m in TOKEN.finditer(chunk)} | {len(chunk)}
+    for cut in sorted(cuts):
+        for tail in ("", " ]", " )", " }"):
+            text = context + chunk[:cut] + tail
+            check(lambda: parse_text(text, "f.fs"))
 
 
 @pytest.mark.parametrize("chunk", [c for c in CHUNKS if c.strip()])

@@ -107,3 +107,18 @@ def test_a_folio_in_a_move_batch_without_pg_lru_is_still_on_its_list():
     assert state["folio.A.flags"] == ("swapbacked",)
     assert state["folio.A.list"] == "inactive_anon"
     assert state["cpu1.lru_activate"] == ("A",)
+
+
+def test_ftrace_lines_become_a_call_sequence_with_repeats_folded():
+    from folioscope.lab.ftrace import sequence
+
+    lines = ["  <...>-1       [001] .l...    49.20: folio_add_lru <-shmem_alloc_and_add_folio",
+             "   kworker/0:1-20 [000] .....  49.30: lru_add_drain_per_cpu <-process_one_work"]
+    lines += ["  init-1 [001] ...1.  49.3: folio_add_lru_vma <-do_anonymous_page",
+              "  init-1 [001] ...1.  49.3: folio_add_lru <-do_anonymous_page"] * 3
+    assert sequence(lines) == [
+        "cpu1 folio_add_lru ← shmem_alloc_and_add_folio",
+        "cpu0 lru_add_drain_per_cpu ← process_one_work [kworker/0:1]",
+        "cpu1 folio_add_lru_vma ← do_anonymous_page",
+        "cpu1 folio_add_lru ← do_anonymous_page   (these 2 ×3)",
+    ]

@@ -71,6 +71,8 @@ def test_a_range_of_folios_is_one_mlock_of_a_contiguous_range():
     ("folio F anon zone=movable\ncpu0 flush lru_activate\n", 2, "only lru_add and mlock"),
     ("folio F anon new zone=movable\ncpu0 mark_accessed F\n", 2, "does not exist in the kernel yet"),
     ("folio F shmem zone=movable mapped=1\ncpu0 lazyfree F\n", 2, "private anonymous"),
+    ("title \"t\"\ncpus 9\nfolio F anon zone=movable\ncpu8 drain\n", 2, "at most 8 CPUs"),
+    ("folio F anon new zone=movable\nrepeat 2001 { cpu0 drain }\n", 2, "at most 2000"),
     ("folio A anon zone=movable\nfolio B anon zone=movable\nfolio C anon zone=movable\n"
      "cpu0 gup_longterm A C\n", 4, "without gaps"),
 ])

@@ -15,7 +15,7 @@ from mmtest import ALL, B, assert_bug_leaves_state, do, f, held, machine, run
 # The kernel's __mlock_new_folio() sets PG_unevictable without clearing
 # PG_active (mm/mlock.c), and folio_add_lru() has
 # VM_BUG_ON_FOLIO(folio_test_active(folio) && folio_test_unevictable(folio)).
-# A putback (KM §7: folio_putback_lru = folio_add_lru + put) of such a folio
+# A putback (mm/vmscan.c: folio_putback_lru = folio_add_lru + put) of such a folio
 # is therefore a BUG, and the model must undo it.
 
 def _active_unevictable(variant):

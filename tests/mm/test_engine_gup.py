@@ -1,7 +1,7 @@
-"""mm/gup.c and mm/migrate.c beyond the §10 stories: retry styles, FOLL_TOUCH,
+"""mm/gup.c and mm/migrate.c beyond the thread's bugs (scenarios/b*): retry styles, FOLL_TOUCH,
 migration pass structure, the drain after a move, large folios, pinnable
 folios, several folios per call, and "freed from under us"
-(kernel-model.md §8, findings Q7, Q8)."""
+(docs/model.md §1 "FOLL_LONGTERM pinning", findings Q7, Q8)."""
 
 from __future__ import annotations
 
@@ -36,14 +36,14 @@ def test_pinnable_folio_is_pinned_in_place(variant, attrs):
     assert do(m, "cpu0 gup_longterm F").result == "ok"
     pins = 4 if large else BIAS
     assert f(m, "F").refcount == before + pins
-    assert f(m, "F").pincount == (4 if large else 1)
+    assert f(m, "F").pins == (4 if large else 1)
     assert where(m, "F") == where_before and "F'" not in m.state.folios
     s = m.state.stats
     assert (s.gup_attempts, s.drain_all_calls) == (1, 0)
     assert s.local_drains == (1 if variant in HEAD_DRAIN else 0)   # head drain is unconditional
 
 
-# --- retry styles (KM §8.5) ----------------------------------------------------------
+# --- retry styles (docs/model.md §2, gup_retry_style) ----------------------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_user_isolated_folio_livelocks_or_pins_in_place(variant):
@@ -77,10 +77,10 @@ def test_retry_styles_with_one_isolatable_and_one_not(variant):
     assert f(m, "F").freed and "F'" in m.state.folios        # migrated on attempt 1
     if variant == "v6.14":
         assert out.result == "ok" and m.state.stats.gup_attempts == 2
-        assert f(m, "N").pincount == 1 and f(m, "F'").pincount == 1
+        assert f(m, "N").pins == 1 and f(m, "F'").pins == 1
     else:
         assert out.result == "LIVELOCK" and m.state.stats.gup_attempts == 8
-        assert f(m, "N").pincount == 0 and f(m, "F'").pincount == 0
+        assert f(m, "N").pins == 0 and f(m, "F'").pins == 0
         assert held(m, "N") == {"map": 1}
 
 
@@ -94,9 +94,9 @@ def test_partial_migration_failure_is_enomem(variant):
     run(m, "cpu1 get G")
     out = do(m, "cpu0 gup_longterm F G")
     assert out.result == "ENOMEM"
-    assert f(m, "F").freed and f(m, "F'").pincount == 0
+    assert f(m, "F").freed and f(m, "F'").pins == 0
     assert held(m, "G") == {"map": 1, "get": 1, "cpu0 lru_add": 1}
-    assert not f(m, "G").isolated_by and f(m, "G").pincount == 0
+    assert not f(m, "G").isolated_by and f(m, "G").pins == 0
 
 
 @pytest.mark.parametrize("variant", ALL)
@@ -120,17 +120,17 @@ def test_enomem_drops_every_pin(variant):
     out = do(m, "cpu0 gup_longterm G F")
     if GROUP[variant] == "a" or variant in ("v6.11", "v6.14"):
         assert out.result == "ENOMEM"
-        assert f(m, "G").pincount == 0 and held(m, "G") == {"map": 1}
+        assert f(m, "G").pins == 0 and held(m, "G") == {"map": 1}
         assert held(m, "F") == {"map": 1, "cpu1 mlock (lru)": 1, "cpu0 lru_add": 1}
     else:
         # will-v1: PG_mlocked; hugh-suggestion: mlocked && !unevictable (not yet
         # processed, so still evictable); d: refcount.  All drain cpu1.
         assert out.result == "ok"
-        assert f(m, "G").pincount == 1 and f(m, "F'").pincount == 1
+        assert f(m, "G").pins == 1 and f(m, "F'").pins == 1
         assert m.state.stats.drain_all_work[0] == (1,)
 
 
-# --- FOLL_TOUCH (KM §8.2) ---------------------------------------------------------------
+# --- FOLL_TOUCH (mm/gup.c follow_page_pte()) --------------------------------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_touch_queues_activate_on_pinning_cpu(variant):
@@ -152,7 +152,7 @@ def test_touch_queues_activate_on_pinning_cpu(variant):
     N = f(m, "F'")
     # F was activated before migrating (PG_active copied); the second
     # attempt's touch sets PG_referenced on F' (F's was cleared)
-    assert N.active and N.referenced and N.pincount == 1
+    assert N.active and N.referenced and N.pins == 1
     on_lru = variant in HEAD_DRAIN
     assert N.lru == on_lru
     assert held(m, "F'") == ({"map": 1, "pin": BIAS} if on_lru
@@ -170,7 +170,7 @@ def test_touch_queues_activate_on_pinning_cpu(variant):
 @pytest.mark.parametrize("variant", A)
 def test_touch_without_referenced_only_sets_referenced(variant):
     """The first touch only sets PG_referenced, so a migrates; the second
-    attempt's touch of F' then activates it (§4.1): v6.9's F' sits in the
+    attempt's touch of F' then activates it (folio_mark_accessed(), findings Q5): v6.9's F' sits in the
     local lru_add, so __lru_cache_activate_folio sets PG_active; v5.18's F'
     was drained (PAGE_WAS_MAPPED), so folio_activate queues it."""
     m = machine(variant)
@@ -199,7 +199,7 @@ def test_touch_write_marks_dirty(variant):
     assert f(m, "H'").dirty                              # dirtied, then copied to H'
 
 
-# --- migration pass structure (KM §8.4) --------------------------------------------------
+# --- migration pass structure (docs/model.md §2, migrate_passes) --------------------------
 
 @pytest.mark.parametrize("base", ["v5.18", "v6.11"])
 def test_migrate_passes_change_unmap_count_not_final_state(base):
@@ -233,7 +233,7 @@ def test_migrate_passes_switch_per_variant(variant):
     assert count_events(out, "munlock_folio(F)") == (10 if variant == "v5.18" else 2)
 
 
-# --- the drain after a successful move (KM §8.6) -----------------------------------------
+# --- the drain after a successful move (docs/model.md §2, migrate_drain_after_move) -------
 
 @pytest.mark.parametrize("policy", ["if_mapped", "if_mlocked"])
 def test_drain_after_move_mapped_not_mlocked(policy):
@@ -299,7 +299,7 @@ def test_new_folio_keeps_pg_readahead_which_is_pg_reclaim(variant):
 
 @pytest.mark.parametrize("variant", A)
 def test_move_drain_frees_stale_ref_of_later_folio(variant):
-    """§8.4: F (mlocked, or mapped in v5.18) moves first and its
+    """migrate_pages_batch() (findings Q7 (f)): F (mlocked, or mapped in v5.18) moves first and its
     lru_add_drain() flushes cpu0's lru_activate entry of G, so G migrates
     too; G alone fails."""
     for names, result in (("F G", "ok"), ("G F", "ok"), ("G", "ENOMEM")):
@@ -311,7 +311,7 @@ def test_move_drain_frees_stale_ref_of_later_folio(variant):
         out = do(m, f"cpu0 gup_longterm {names}")
         assert out.result == result, names
         if result == "ok":
-            assert f(m, "G").freed and f(m, "G'").pincount == 1
+            assert f(m, "G").freed and f(m, "G'").pins == 1
             assert f(m, "F'").list == "unevictable" and f(m, "F'").mlock_count == 1
 
 
@@ -324,7 +324,7 @@ def test_pinnable_and_unpinnable_together(variant):
     m.declare("G", "file", mapped=1)
     assert do(m, "cpu0 gup_longterm F G").result == "ok"
     assert held(m, "G") == {"page cache": 1, "map": 1, "pin": BIAS}
-    assert f(m, "F'").pincount == 1 and f(m, "F").freed
+    assert f(m, "F'").pins == 1 and f(m, "F").freed
     assert m.state.stats.gup_attempts == 2
 
 
@@ -339,10 +339,10 @@ def test_duplicates(variant, names, pins):
     out = do(m, f"cpu0 gup_longterm {names}")
     assert out.result == "ok"
     N = f(m, "F'")
-    assert N.pincount == pins
+    assert N.pins == pins
     assert held(m, "F'")["pin"] == pins * BIAS
     if "G" in names:
-        assert f(m, "G").pincount == 1
+        assert f(m, "G").pins == 1
     isolations = count_events(out, "folio_isolate_lru(F)")
     # F F / F F F: one visit; F G F: the second visit fails (already isolated)
     assert isolations == (2 if names == "F G F" else 1)
@@ -350,7 +350,7 @@ def test_duplicates(variant, names, pins):
         assert m.state.stats.drain_all_calls == 1
 
 
-# --- large folios (KM §8.2, §8.3) ----------------------------------------------------------
+# --- large folios (findings §B2, §B3) ------------------------------------------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_large_folio_longterm_pin(variant):
@@ -364,7 +364,7 @@ def test_large_folio_longterm_pin(variant):
     out = do(m, "cpu0 gup_longterm L")
     assert out.result == "ok"
     N = f(m, "L'")
-    assert (N.order, N.zone, N.pincount) == (2, "normal", 4)
+    assert (N.order, N.zone, N.pins) == (2, "normal", 4)
     assert where(m, "L'") == ("inactive_anon", "head", True)
     assert held(m, "L'") == {"map": 4, "pin": 4}
     assert f(m, "L").freed
@@ -388,7 +388,7 @@ def test_large_folio_touch(variant):
     assert held(m, "L") == {"map": 4, "pin": 4}
 
 
-# --- drain triggers (KM §8.3) ---------------------------------------------------------------
+# --- drain triggers (docs/model.md §2, gup_drain_trigger) -------------------------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_trigger_with_stale_mlock_entry_not_yet_processed(variant):
@@ -440,11 +440,12 @@ def test_migrate_folio_freed_from_under_us(variant):
 
 @pytest.mark.parametrize("variant", ALL)
 def test_cma_folio_is_migrated_to_normal(variant):
-    """KM §8.1: a MIGRATE_CMA pageblock is not longterm-pinnable either."""
+    """folio_is_longterm_pinnable() (include/linux/mm.h): a MIGRATE_CMA pageblock
+    is not longterm-pinnable either."""
     m = machine(variant)
     m.declare("F", "file", zone="cma", mapped=1)
     assert do(m, "cpu0 gup_longterm F").result == "ok"
-    assert f(m, "F").freed and f(m, "F'").zone == "normal" and f(m, "F'").pincount == 1
+    assert f(m, "F").freed and f(m, "F'").zone == "normal" and f(m, "F'").pins == 1
     h = held(m, "F'")
     assert h.pop("cpu0 lru_add", 0) == (0 if variant in ("v5.18",) + HEAD_DRAIN else 1)
     assert h == {"page cache": 1, "map": 1, "pin": BIAS}

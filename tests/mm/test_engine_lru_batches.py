@@ -767,14 +767,14 @@ def test_pin_small_and_large(variant):
     m.declare("F", "anon")
     m.declare("L", "anon", order=2, mapped=4)
     run(m, "cpu0 pin F", "cpu0 pin F")
-    assert f(m, "F").refcount == 1 + 2 * BIAS and f(m, "F").pincount == 2
+    assert f(m, "F").refcount == 1 + 2 * BIAS and f(m, "F").pins == 2
     assert held(m, "F") == {"map": 1, "pin": 2 * BIAS}
     run(m, "cpu0 pin L")
-    assert (f(m, "L").refcount, f(m, "L").pincount) == (8, 4)
+    assert (f(m, "L").refcount, f(m, "L").pins) == (8, 4)
     assert held(m, "L") == {"map": 4, "pin": 4}
     run(m, "cpu0 unpin F", "cpu0 unpin F", "cpu0 unpin L")
-    assert (f(m, "F").refcount, f(m, "F").pincount) == (1, 0)
-    assert (f(m, "L").refcount, f(m, "L").pincount) == (4, 0)
+    assert (f(m, "F").refcount, f(m, "F").pins) == (1, 0)
+    assert (f(m, "L").refcount, f(m, "L").pins) == (4, 0)
     assert_bug_leaves_state(m, "cpu0 unpin L")
 
 

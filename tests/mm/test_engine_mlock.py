@@ -1,7 +1,7 @@
 """mm/mlock.c and the rmap hooks: mlock_folio / mlock_new_folio /
 munlock_folio, their batch processing (__mlock_folio, __mlock_new_folio,
 __munlock_folio), the syscalls' drains, map/unmap in VM_LOCKED vmas
-(kernel-model.md §5, findings Q6, Q9)."""
+(docs/model.md §1, findings Q6, Q9)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def unevictable_state(m, name):
 
 @pytest.mark.parametrize("variant", ALL)
 def test_mlock_folio_sets_mlocked_and_queues_without_touching_lru(variant):
-    """No variant touches PG_lru at mlock-batch add time (KM §5)."""
+    """No variant touches PG_lru at mlock-batch add time (findings Q6: mlock_folio()
+    only test-and-sets PG_mlocked)."""
     m = machine(variant)
     m.declare("F", "anon", active=True)
     run(m, "cpu1 mlock F")
@@ -175,7 +176,7 @@ def test_mlock_batch_processed_in_order(variant):
     assert unevictable_state(m2, "F") == ("unevictable", True, True, True, 1)
 
 
-# --- syscalls: drains around the walk (KM §5) ------------------------------------
+# --- syscalls: drains around the walk (mm/mlock.c mlock_vma_pages_range()) -------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_sys_mlock_drains_around_the_walk(variant):
@@ -266,7 +267,7 @@ def test_map_large_folio_locked_does_not_mlock(variant):
         assert (L.list, L.mlocked, L.unevictable) == ("inactive_anon", False, False)
 
 
-# --- B3 and B4 (mlock form), every variant (KM §10) -----------------------------------
+# --- B3 and B4 (mlock form), every variant (scenarios/b3-*, b4-*) ---------------------
 
 @pytest.mark.parametrize("variant", ALL)
 def test_b3_mlock_missed_while_parked(variant):

@@ -1,9 +1,10 @@
-"""The bugs of kernel-model.md §10 as minimal interleavings, under every
-variant, checked step by step: refcounts with their holders, flags, lists,
-batches, results and stats, and the new folio F' after a migration (§8.6).
+"""The bugs of the thread (scenarios/b1-* to b7-*, README) as minimal
+interleavings, under every variant, checked step by step: refcounts with
+their holders, flags, lists, batches, results and stats, and the new folio
+F' after a migration (docs/model.md §1, "Migration").
 
-Per-variant expectations come from §10's text, §8.3's triggers and §1's
-switches (head-of-collect drain for hugh-suggestion and hugh-portmanteau,
+Per-variant expectations come from the bugs' threads, the drain triggers
+(docs/model.md §2, gup_drain_trigger) and the switches (head-of-collect drain for hugh-suggestion and hugh-portmanteau,
 local-first drain_all for v6.18, migrate_drain_after_move)."""
 
 from __future__ import annotations
@@ -25,14 +26,14 @@ def stats(m):
 
 def assert_migrated(m, old, *, mapped_holders, on_lru, list_name, extra_flags=(),
                     pins=1, cpu=0):
-    """KM §8.6: the old folio is freed; F' lives in ZONE_NORMAL, pinned, with
+    """migrate_folio_move() (findings Q7): the old folio is freed; F' lives in ZONE_NORMAL, pinned, with
     the mappings; it is on ``list_name`` if it was drained, else in the
     pinning CPU's lru_add with PG_lru clear."""
     new = old + "'"
     assert f(m, old).freed and f(m, old).refcount == 0 and f(m, old).list is None
     assert new in m.state.folios
     N = f(m, new)
-    assert N.zone == "normal" and N.pincount == pins and not N.freed and not N.isolated_by
+    assert N.zone == "normal" and N.pins == pins and not N.freed and not N.isolated_by
     expected = dict(mapped_holders)
     expected["pin"] = pins * BIAS
     if on_lru:
@@ -67,7 +68,7 @@ def test_b1_ge_yang_cma_failure(variant):
         assert out.result == "ENOMEM"
         assert held(m, "F") == {"map": 1, "cpu0 lru_add": 1, "cpu1 lru_activate": 1}
         F = f(m, "F")
-        assert (F.lru, F.list, F.isolated_by, F.pincount, F.freed) == (False, None, None, 0, False)
+        assert (F.lru, F.list, F.isolated_by, F.pins, F.freed) == (False, None, None, 0, False)
         assert flags(m, "F") == {"swapbacked"}
         assert "F'" not in m.state.folios
         assert stats(m) == {"drain_all_calls": 0, "drain_all_cpus": 0, "drain_all_work": (),
@@ -127,7 +128,7 @@ def test_b2_will_deacon_failure(variant):
         assert held(m, "F") == {"page cache": 1, "map (VM_LOCKED)": 1, "cpu1 mlock (lru)": 1,
                                 "cpu0 lru_add": 1}
         F = f(m, "F")
-        assert (F.lru, F.list, F.isolated_by, F.pincount) == (False, None, None, 0)
+        assert (F.lru, F.list, F.isolated_by, F.pins) == (False, None, None, 0)
         assert flags(m, "F") == UNEVICTABLE_FLAGS        # unevictable flag still set
         assert batch(m, 0, "mlock") == []                 # unmap-time local drains ran
         assert stats(m) == {"drain_all_calls": 0, "drain_all_cpus": 0, "drain_all_work": (),
@@ -153,7 +154,7 @@ def test_b2_will_deacon_failure(variant):
 
 @pytest.mark.parametrize("variant", ALL)
 def test_b2_mlock_entry_on_pinning_cpu_migrates_everywhere(variant):
-    """§10 B2, last point: the unmap-time local mlock drain releases an entry
+    """B2 (scenarios/b2-mlock-entry-on-pinning-cpu.fs): the unmap-time local mlock drain releases an entry
     on the pinning CPU, so migration succeeds even in a and b."""
     m = _will_state(variant, mlock_cpu=0)
     out = do(m, "cpu0 gup_longterm F")
@@ -246,12 +247,12 @@ def test_b7_endless_retry(variant, zone):
     s = stats(m)
     if variant == "v6.14":                           # 1aaf8c122918: pinned where it is
         assert out.result == "ok"
-        assert held(m, "F") == {"map": 1, "pin": BIAS} and f(m, "F").pincount == 1
+        assert held(m, "F") == {"map": 1, "pin": BIAS} and f(m, "F").pins == 1
         assert f(m, "F").zone == zone and "F'" not in m.state.folios
         assert (s["gup_attempts"], s["drain_all_calls"], s["local_drains"]) == (1, 1, 0)
         return
     assert out.result == "LIVELOCK"
-    assert held(m, "F") == {"map": 1} and f(m, "F").pincount == 0
+    assert held(m, "F") == {"map": 1} and f(m, "F").pins == 0
     assert not f(m, "F").isolated_by and "F'" not in m.state.folios
     per_attempt_local = {"hugh-suggestion": 1, "v6.17": 1, "v6.18": 2, "hugh-portmanteau": 1}
     assert s == {"drain_all_calls": 8, "drain_all_cpus": 0, "drain_all_work": ((),) * 8,

@@ -125,7 +125,7 @@ def test_without_the_fault_the_split_pin_succeeds(variant):
         for cpu in out.suspended.work:
             m.work(cpu)
         out = m.resume(0)
-    assert out.result == "ok" and f(m, "F'").pincount == 1
+    assert out.result == "ok" and f(m, "F'").pins == 1
 
 
 @pytest.mark.parametrize("variant", ALL)

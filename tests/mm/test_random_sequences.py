@@ -1,6 +1,6 @@
 """Random operation sequences under every variant.
 
-``Machine(check=True)`` asserts the model's invariants (kernel-model.md §9:
+``Machine(check=True)`` asserts the model's invariants (folioscope/mm/invariants.py:
 the refcount is the sum of its holders and never negative, PG_lru agrees
 with the lists, no large folio left in a batch, ...) after every step; an
 InvariantViolation here is a bug in the model.  On top of that, every step
@@ -133,8 +133,8 @@ def check_program(variant, program) -> None:
             assert out.detail, where
             assert m.state == before, f"BUG changed the state: {where}"
         if out.result in ("refused", "EBUSY"):
-            # KM §4: a refused request takes no reference and queues nothing;
-            # §7: a failed isolation changes nothing
+            # docs/model.md §1, "Gates": a refused request takes no reference and queues nothing;
+            # folio_isolate_lru() (findings Q11): a failed isolation changes nothing
             assert m.state == before, f"{out.result} changed the state: {where}"
         if op == "gup_longterm":
             check_pins(variant, before, m.state, folios, out.result, where)
@@ -154,7 +154,7 @@ def _final(state, name: str) -> str:
 
 
 def check_pins(variant, before, after, names, result, where) -> None:
-    """KM §8.5: gup_longterm ends ok with every pin held (one per small
+    """docs/model.md §2, gup_retry_style: gup_longterm ends ok with every pin held (one per small
     folio named, 2^order per large one), on folios that are longterm-pinnable
     unless 1aaf8c122918 (v6.14) pinned one where it is; ENOMEM and LIVELOCK
     keep no pin."""
@@ -167,8 +167,8 @@ def check_pins(variant, before, after, names, result, where) -> None:
         folio = after.folios[final]
         want[final] = want.get(final, 0) + (folio.nr_pages if folio.large else 1)
     for name, folio in after.folios.items():
-        old = before.folios[name].pincount if name in before.folios else 0
-        added = folio.pincount - old
+        old = before.folios[name].pins if name in before.folios else 0
+        added = folio.pins - old
         expected = want.get(name, 0) if result == "ok" else 0
         assert added == expected, f"{name}: {added} pins added, want {expected}: {where}"
         if result == "ok" and name in want and variant != "v6.14":

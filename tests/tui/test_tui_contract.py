@@ -15,29 +15,39 @@ from folioscope.views.json_trace import load
 from tui_support import REPO, SavedSource, b2_trace, b2_variant_trace
 
 
-def test_run_returns_the_exit_code(monkeypatch):
-    seen = {}
+def headless(monkeypatch, keys, seen: dict) -> None:
+    """Make ``run`` drive the real app headless: record what it shows, then
+    press ``keys``; the exit code is whatever the app ends with."""
+    real_run = ReplayApp.run
 
-    def fake_run(self, *args, **kwargs):
-        seen["step"] = self.step
-        seen["trace"] = self.trace
-        self._return_code = 0
+    def run_headless(self, *args, **kwargs):
+        async def pilot(p):
+            await p.pause()
+            seen.update(step=self.frame.index, trace=self.frame.trace)
+            await p.press(*keys)
+            await p.pause()
+        return real_run(self, headless=True, auto_pilot=pilot, size=(100, 30))
 
-    monkeypatch.setattr(ReplayApp, "run", fake_run)
+    monkeypatch.setattr(ReplayApp, "run", run_headless)
     monkeypatch.setattr(tui_app, "keep_out_of_gc", lambda: None)
+
+
+def test_run_opens_at_the_start_step_and_quits_with_0(monkeypatch):
+    seen: dict = {}
+    headless(monkeypatch, ["q"], seen)
     trace = b2_trace()
     assert run(SavedSource(trace), trace, start_step=3) == 0
     assert seen == {"step": 3, "trace": trace}
 
 
-def test_run_reports_a_crash_as_non_zero(monkeypatch):
-    def fake_run(self, *args, **kwargs):
-        self._return_code = 1
+def test_run_reports_a_crash_as_non_zero(monkeypatch, capsys):
+    def broken(self):
+        raise RuntimeError("a bug in a widget")
 
-    monkeypatch.setattr(ReplayApp, "run", fake_run)
-    monkeypatch.setattr(tui_app, "keep_out_of_gc", lambda: None)
+    headless(monkeypatch, ["right"], {})
+    monkeypatch.setattr(ReplayApp, "action_step_forward", broken)
     trace = b2_trace()
-    assert run(SavedSource(trace), trace) == 1
+    assert run(SavedSource(trace), trace) != 0
 
 
 def test_importing_the_package_does_not_load_textual():

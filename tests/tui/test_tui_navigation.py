@@ -10,7 +10,7 @@ from folioscope.tui.dialogs import GotoScreen, HelpScreen
 from folioscope.tui.keys import key_help
 
 from tui_support import (FakeSource, SavedSource, b2_trace, header_text, notifications, run,
-                         settle, two_folio_trace)
+                         screen_text, settle, two_folio_trace)
 
 
 def saved_app(trace=None, start: int = 0) -> ReplayApp:
@@ -313,14 +313,30 @@ def test_help_screen_lists_the_keys():
 
 def test_command_palette_offers_the_actions():
     async def body():
-        app = saved_app()
+        app = ReplayApp(FakeSource(), b2_trace())
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             names = [c.title for c in app.get_system_commands(app.screen)]
             for expected in ("Next step", "Previous step", "Play / pause", "Go to step",
                              "Switch kernel variant (re-run)", "Reload the scenario file after editing it",
-                             "Next non-ok result or failed expectation"):
+                             "Next non-ok result or failed expectation", "Back to where the last jump "
+                             "(g ] [ x X, a click) started", "Save an SVG screenshot in the current directory"):
                 assert expected in names
+            assert "Screenshot" not in names  # Textual's own saves to ~/Downloads
+    run(body())
+
+
+def test_a_saved_trace_offers_no_variant_switch_nor_reload():
+    async def body():
+        app = saved_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            names = [c.title for c in app.get_system_commands(app.screen)]
+            assert "Switch kernel variant (re-run)" not in names
+            assert "Reload the scenario file after editing it" not in names
+            footer = screen_text(app).splitlines()[-1]
+            assert "Variant" not in footer and "Reload" not in footer
+            assert "Quit" in footer
     run(body())
 
 

@@ -30,6 +30,9 @@ def b2_variant_trace(variant: str, steps: int | None = None) -> Trace:
     doc["title"] = f"B2 as {variant}"
     if steps is not None:
         doc["steps"] = doc["steps"][:steps]
+        outcomes = doc["initial_expects"] + [o for s in doc["steps"] for o in s["expects"]]
+        doc["verdict"] = {"expectations": len(outcomes),
+                          "failed": sum(1 for o in outcomes if not o["ok"])}
     return load(json.dumps(doc))
 
 
@@ -125,7 +128,7 @@ def screen_text(app) -> str:
 
 def header_text(app) -> str:
     """The header's two lines as plain text."""
-    return app.query_one("#where").render().plain
+    return app.query_one("#header").text
 
 
 def notifications(app) -> list[str]:

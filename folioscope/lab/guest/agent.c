@@ -526,6 +526,7 @@ static int read_proc_mem(int idx)
 /* ---- the program ---------------------------------------------------------- */
 
 static char program[1 << 20];
+static char program_copy[1 << 20];   /* strtok's copy: bigbuf is reused by every read */
 static int runs = 1, ftrace;
 
 static int run_op(char *op, int cpu, int a, int b)
@@ -548,7 +549,6 @@ static int run_op(char *op, int cpu, int a, int b)
 	return -ENOSYS;
 }
 
-static int trace_fd = -1;
 
 static void trace_begin(void)
 {
@@ -560,11 +560,16 @@ static void trace_begin(void)
 	write_file("/sys/kernel/tracing/tracing_on", "1");
 }
 
-static void trace_end(void)
+static void trace_stop(void)
+{
+	if (ftrace)
+		write_file("/sys/kernel/tracing/tracing_on", "0");
+}
+
+static void trace_dump(void)
 {
 	if (!ftrace)
 		return;
-	write_file("/sys/kernel/tracing/tracing_on", "0");
 	long len = read_whole("/sys/kernel/tracing/trace");
 	for (char *line = bigbuf; len > 0 && *line;) {
 		char *end = strchr(line, '\n');
@@ -575,7 +580,6 @@ static void trace_end(void)
 			say("@@ fn %s\n", line);
 		line = end + 1;
 	}
-	(void)trace_fd;
 }
 
 static void setup_folios(void)
@@ -622,7 +626,7 @@ static void run_program(int run)
 	say("@@ run %d\n", run);
 	setup_folios();
 	char *save, *line;
-	char *copy = bigbuf;  /* strtok over a copy of the program */
+	char *copy = program_copy;
 	strcpy(copy, program);
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char op[32];
@@ -643,8 +647,9 @@ static void run_program(int run)
 			pin_cpu(cpu);
 			trace_begin();
 			int r = run_op(op, cpu, a, b);
-			trace_end();
+			trace_stop();
 			say("@@ step %d %d\n", id, r);
+			trace_dump();
 			observe();
 			say("@@ end\n");
 			flush_out();
@@ -781,6 +786,7 @@ int main(void)
 	flush_out();
 	memset(outbuf, 0, sizeof(outbuf));
 	memset(bigbuf, 0, sizeof(bigbuf));
+	memset(program_copy, 0, sizeof(program_copy));
 	volatile char stack[256 << 10];
 	memset((char *)stack, 0, sizeof(stack));
 	for (int cpu = 0; cpu < ncpus; cpu++) {
