@@ -30,10 +30,9 @@ import time
 import traceback
 from array import array
 
-from .por import persistent
 from .program import Program
 from .search import Bounds, Explorer, Problem, SearchResult
-from .shard import MOVE_BITS, ROOT, Shard, ShardConfig, order_key
+from .shard import MOVE_BITS, ROOT, Shard, ShardConfig, order_key, reduced
 from .steps import Move
 
 BALANCE_SLACK = 0.05
@@ -205,9 +204,7 @@ class ParallelExplorer(Explorer):
             for fp in reversed(chain):
                 parent_fp, index = links[fp]
                 parent = nodes[parent_fp]
-                moves = self.enabled(parent)
-                if self.por:
-                    moves = persistent(self.program, parent, moves, self.visible)
+                moves = reduced(self, parent, self.enabled(parent))
                 nodes[fp], _ = self.apply(parent, moves[index])
                 out.remember(fp, out.ids[parent_fp], moves[index])
 

@@ -26,7 +26,6 @@ import pickle
 from array import array
 from enum import Enum
 
-from .por import persistent
 from .program import Program
 from .search import Bounds, Explorer, Node, SearchResult
 
@@ -38,6 +37,11 @@ ROOT = (1 << MOVE_BITS) - 1
 
 def order_key(rank: int, move: int) -> int:
     return rank << MOVE_BITS | move
+
+
+def reduced(explorer: Explorer, node: Node, moves: list) -> list:
+    """The moves Explorer._expand follows from ``node`` (after the reduction)."""
+    return moves if explorer.reducer is None else explorer.reducer.persistent(node, moves)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,8 +110,7 @@ class Shard:
             if not moves:
                 self._final(node, fp, rank, depth, finals, problems)
                 continue
-            if e.por:
-                moves = persistent(e.program, node, moves, e.visible)
+            moves = reduced(e, node, moves)
             transitions += len(moves)
             if keep:
                 self._ranks.append(rank)

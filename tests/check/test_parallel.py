@@ -9,6 +9,8 @@ import dataclasses
 import functools
 import multiprocessing
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -192,3 +194,20 @@ def test_bundled_scenarios_same_for_two_workers(path, tmp_path, capsys):
         files = {f.name: f.read_text() for f in sorted(out_dir.iterdir())}
         runs[workers] = texts, files
     assert runs["2"] == runs["1"]
+
+
+def test_without_the_ray_extra_ray_is_a_usage_error(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "ray", None)          # import ray fails
+    code = main(["check", str(ROOT / "scenarios" / "c1-opx-opy.fs"), "--ray", "auto"])
+    assert code == 2
+    assert "pip install 'folioscope[ray]'" in capsys.readouterr().err
+
+
+def test_ray_is_imported_only_for_ray():
+    script = ("import sys; from folioscope.cli import main; "
+              f"code = main(['check', {str(ROOT / 'scenarios' / 'c1-opx-opy.fs')!r}, '--workers', "
+              "'2', '--no-time', '--progress', 'none']); "
+              "assert 'ray' not in sys.modules, 'ray imported'; sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Observation c1-opx-opy" in done.stdout
