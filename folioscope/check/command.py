@@ -37,6 +37,8 @@ def add_parser(sub) -> None:
     check.add_argument("--first", action="store_true",
                        help="stop at the first witness (enough to say Sometimes)")
     check.add_argument("--no-por", action="store_true", help="explore without partial-order reduction")
+    check.add_argument("--all-states", action="store_true",
+                       help="tell final states apart by everything, not only what the condition names")
     check.add_argument("--invariants", action="store_true",
                        help="check the model's own invariants on every reachable state")
     check.add_argument("--workers", type=int, default=1, metavar="N",
@@ -63,7 +65,7 @@ def run(args: argparse.Namespace, usage_error, check_variant) -> int:
     variants = _variants(args.kernel, scenario, check_variant, usage_error)
     bounds = Bounds(args.max_states, args.max_depth, args.time_limit, args.first)
     _size_guard(scenario, bounds)
-    options = Options(not args.no_por, bounds, args.invariants)
+    options = Options(not args.no_por, bounds, args.invariants, args.all_states)
     progress = _progress(args.progress)
     report = check(scenario, variants, options, progress=progress)
     if progress is not None:

@@ -52,6 +52,8 @@ class CheckReport:
     hash: str
     program: Program
     variants: list[VariantReport]
+    all_states: bool = False
+    """Final states were told apart by everything (``--all-states``)."""
 
     @property
     def exit_status(self) -> int:
@@ -80,7 +82,8 @@ def check(scenario: ast.Scenario, variants: list[str], options: Options | None =
     for variant in variants:
         program = compile_program(scenario, variant)
         explorer = Explorer(program, options.por, options.bounds, options.invariants,
-                            progress=progress and (lambda *a, v=program.variant.name: progress(v, *a)))
+                            progress=progress and (lambda *a, v=program.variant.name: progress(v, *a)),
+                            all_states=options.all_states)
         search = explorer.run()
         verdict = judge(program, search, program.variant.name)
         report = VariantReport(program.variant.name, verdict, program, por=options.por)
@@ -88,7 +91,7 @@ def check(scenario: ast.Scenario, variants: list[str], options: Options | None =
         reports.append(report)
     assert program is not None
     return CheckReport(program.name, scenario.path.rsplit("/", 1)[-1], file_hash(scenario.source),
-                       program, reports)
+                       program, reports, options.all_states)
 
 
 def _witnesses(program: Program, explorer: Explorer, verdict: Verdict) -> list[Witness]:
