@@ -43,7 +43,7 @@ from .holders import HoldersView
 from .keys import BINDINGS, action_commands, key_help
 from .lists import LruLists
 from .messages import FolioSelected, LineClicked
-from .position import Place
+from .position import GONE, Place
 from .source_view import SourceView
 from .step_events import StepEvents
 
@@ -75,6 +75,8 @@ class Rebuild:
     step: int
     """The step number on screen when it started (the fallback)."""
     installed: bool = False
+    index: TraceIndex | None = None
+    """Searches over the new build, grown as it grows (to find ``place``)."""
 
 
 class ReplayApp(App[int]):
@@ -155,10 +157,15 @@ class ReplayApp(App[int]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._fit_footer()
+        if self._first_build is not None:
+            # after the first frame: a build thread would slow its drawing down
+            self.call_after_refresh(self._continue_first_build)
+
+    def _continue_first_build(self) -> None:
         if self._first_build is not None:
             self._run_build(self._generation, None, self._first_build)
             self._first_build = None
-        self._fit_footer()
 
     def on_resize(self) -> None:
         self._fit_footer()
@@ -425,14 +432,18 @@ class ReplayApp(App[int]):
             return
         rebuild = self._rebuild
         if rebuild is not None and not rebuild.installed:
-            index = TraceIndex(view)
+            if rebuild.index is None:
+                rebuild.index = TraceIndex(view)
+            index = rebuild.index
+            index.grow(view)
             target = rebuild.place.find(view, index)
             if target is None and not done:
                 self.progress = Progress(self.progress.what if self.progress else "building",
                                          view.last, build.planned)
                 return  # the old trace stays until the user's place is built
             rebuild.installed = True
-            self._install(view, index, min(rebuild.step, view.last) if target is None else target,
+            fallback = target is None or target == GONE
+            self._install(view, index, min(rebuild.step, view.last) if fallback else target,
                           rebuild.variant)
         else:
             self._grow(view, done)

@@ -11,6 +11,10 @@ from ..replay.trace import Trace
 from .frames import TraceIndex
 
 
+GONE = -1
+"""``Place.find``: the place's line is not in the edited file."""
+
+
 @dataclass(frozen=True)
 class Place:
     """A step as the user sees it: the source line it runs and which run of
@@ -34,12 +38,13 @@ class Place:
 
     def find(self, trace: Trace, index: TraceIndex) -> int | None:
         """The step at this place in ``trace`` (another build of the file,
-        maybe edited); None if it is not built yet or no longer exists."""
+        maybe edited); None if it is not built yet, GONE if the edit
+        removed or changed the line."""
         if self.line == 0:
             return 0
         line = follow_line(self.source, trace.source, self.line)
         if line is None:
-            return None
+            return GONE
         runs = index.at_line(line)
         if not runs:
             return None

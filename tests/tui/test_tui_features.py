@@ -278,3 +278,19 @@ def test_the_default_scenario_file_is_kept_after_a_reload_with_a_title_newline(t
     source = ScenarioSource(str(path))
     header = app_run(ReplayApp(source, source.start(), 1), (100, 30), script)
     assert "one\\ntwo" in header.splitlines()[0]
+
+
+def test_reload_after_the_line_was_edited_keeps_the_step_number(tmp_path):
+    path = tmp_path / "edit.fs"
+    path.write_text("folio F anon\ncpu0 get F\ncpu0 get F\ncpu0 put F\n")
+
+    async def script(pilot):
+        app = pilot.app
+        await pilot.press("right", "right")
+        await settle(pilot)
+        path.write_text("folio F anon\ncpu0 get F\ncpu1 get F\ncpu0 put F\n")  # line 3 changed
+        await pilot.press("r")
+        await settle(pilot)
+        return app.frame.index, app.frame.step.text
+    source = ScenarioSource(str(path))
+    assert app_run(ReplayApp(source, source.start(), 0), (120, 40), script) == (2, "cpu1 get F")
