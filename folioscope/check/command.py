@@ -41,9 +41,12 @@ def add_parser(sub) -> None:
                        help="tell final states apart by everything, not only what the condition names")
     check.add_argument("--invariants", action="store_true",
                        help="check the model's own invariants on every reachable state")
-    check.add_argument("--workers", type=int, default=1, metavar="N",
-                       help="explore with N processes on this machine (same output for any N)")
-    check.add_argument("--ray", metavar="ADDRESS", help="explore on a Ray cluster (`auto` or host:port)")
+    check.add_argument("--workers", type=_workers, metavar="N|auto",
+                       help="explore with N processes on this machine, `auto` one per core "
+                            "(same output for any N); with --ray, the number of Ray workers")
+    check.add_argument("--ray", metavar="ADDRESS|auto",
+                       help="explore on a Ray cluster: `auto` (the running one, else a local "
+                            "one) or host:port; needs `pip install 'folioscope[ray]'`")
     check.add_argument("--no-time", action="store_true",
                        help="leave out the Time lines (output identical from run to run)")
     check.add_argument("--progress", choices=("auto", "plain", "none"), default="auto")
@@ -53,9 +56,17 @@ def run(args: argparse.Namespace, usage_error, check_variant) -> int:
     from ..dsl import parse_file
     from ..dsl.errors import ScenarioError
     from ..views import check_json, check_text
+    from .parallel import ParallelError
     from .report import Options, check, write_witnesses
     from .search import Bounds
 
+    if args.ray:
+        from .ray_backend import require
+
+        try:
+            require()
+        except ParallelError as err:
+            raise usage_error(str(err)) from None
     scenario = parse_file(args.file)
     if not getattr(scenario, "threads", None):
         raise ScenarioError("`folioscope check` needs a concurrent scenario: it has no thread",
@@ -65,11 +76,16 @@ def run(args: argparse.Namespace, usage_error, check_variant) -> int:
     variants = _variants(args.kernel, scenario, check_variant, usage_error)
     bounds = Bounds(args.max_states, args.max_depth, args.time_limit, args.first)
     _size_guard(scenario, bounds)
-    options = Options(not args.no_por, bounds, args.invariants, args.all_states)
+    options = Options(not args.no_por, bounds, args.invariants, args.all_states,
+                      workers=args.workers, ray=args.ray)
     progress = _progress(args.progress)
-    report = check(scenario, variants, options, progress=progress)
-    if progress is not None:
-        progress.close()
+    try:
+        report = check(scenario, variants, options, progress=progress)
+    except ParallelError as err:
+        raise usage_error(str(err)) from None
+    finally:
+        if progress is not None:
+            progress.close()
     if args.output:
         try:
             write_witnesses(report, args.output, args.force)
@@ -81,6 +97,22 @@ def run(args: argparse.Namespace, usage_error, check_variant) -> int:
            else check_text.render(report, not args.no_time))
     sys.stdout.write(out)
     return report.exit_status
+
+
+def _workers(text: str) -> int:
+    """``--workers``: a positive number, or ``auto`` (this machine's cores)."""
+    if text == "auto":
+        from .parallel import available_cores
+
+        return available_cores()
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (1, 2, …) or `auto`, "
+                                         f"got {text!r}")
+    return n
 
 
 def _variants(spec: str | None, scenario, check_variant, usage_error) -> list[str]:

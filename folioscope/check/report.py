@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..dsl import ast
 from .compile import compile_program
+from .parallel import explorer_for
 from .program import Program
 from .search import Bounds, Explorer, Final
 from .verdict import Verdict, judge
@@ -71,6 +72,11 @@ class Options:
     bounds: Bounds = field(default_factory=Bounds)
     invariants: bool = False
     all_states: bool = False
+    workers: int | None = None
+    """Processes (with ``ray``: Ray workers, None for one per CPU of the
+    cluster); None or 1: the in-process explorer."""
+    ray: str | None = None
+    """A Ray cluster's address, or ``auto`` (parallel.py, ray_backend.py)."""
 
 
 def check(scenario: ast.Scenario, variants: list[str], options: Options | None = None,
@@ -81,9 +87,8 @@ def check(scenario: ast.Scenario, variants: list[str], options: Options | None =
     program = None
     for variant in variants:
         program = compile_program(scenario, variant)
-        explorer = Explorer(program, options.por, options.bounds, options.invariants,
-                            progress=progress and (lambda *a, v=program.variant.name: progress(v, *a)),
-                            all_states=options.all_states)
+        explorer = explorer_for(program, options,
+                                progress and (lambda *a, v=program.variant.name: progress(v, *a)))
         search = explorer.run()
         verdict = judge(program, search, program.variant.name)
         report = VariantReport(program.variant.name, verdict, program, por=options.por)
