@@ -37,6 +37,21 @@ CASES = {
 }
 
 
+AT_THE_LIMITS = {
+    "file of 128 KiB (comments)": lambda: "folio F anon\n" + "# " + "x" * 100 + "\n" * 0
+    + ("cpu0 drain  # " + "x" * 60 + "\n") * 1700,
+    "1,000,000 steps (cheap)": lambda: "folio F anon\nrepeat 1000 { repeat 1000 { cpu0 drain } }\n",
+    "100,000 folios": lambda: "".join(f"folio A{k}x1..A{k}x10000 anon\n" for k in range(10))
+    + "cpu0 drain\n",
+    "64 CPUs, all busy": lambda: "cpus 64\nfolio F1..F64 anon\n"
+    + "".join(f"cpu{c} activate F{c + 1}\n" for c in range(64)) + "cpu0 drain all\n",
+    "1,000,000 expectations": lambda: "folio F anon\nrepeat 1000000 { expect F.refcount == 1 }\n",
+    "10,000 folios in one gup_longterm": lambda: "cpus 64\nfolio F1..F10000 anon zone=movable\n"
+    "cpu0 gup_longterm F1..F10000\n",
+}
+"""Each documented limit (docs/language.md, "Limits") at its maximum."""
+
+
 def measure(source: str, runs: int) -> tuple[float, float, float]:
     """(trace seconds, render seconds, peak MiB)."""
     scenario = parse_text(source)
@@ -59,6 +74,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="1x and 2x only")
+    parser.add_argument("--limits", action="store_true",
+                        help="also run each documented limit at its maximum (minutes, GBs)")
     args = parser.parse_args()
     scales = (1, 2) if args.quick else (1, 2, 4, 8)
     print(f"{'case':46} {'size':>7} {'trace s':>8} {'text s':>8} {'peak MiB':>9} {'µs/unit':>9}")
@@ -68,6 +85,12 @@ def main() -> None:
             build, render, peak = measure(make(n), args.runs)
             print(f"{name:46} {n:>7,} {build:>8.3f} {render:>8.3f} {peak:>9.1f} "
                   f"{(build + render) / n * 1e6:>9.1f}")
+    if args.limits:
+        print()
+        print(f"{'at the limit':46} {'':>7} {'trace s':>8} {'text s':>8} {'peak MiB':>9}")
+        for name, make in AT_THE_LIMITS.items():
+            build, render, peak = measure(make(), 1)
+            print(f"{name:46} {'':>7} {build:>8.3f} {render:>8.3f} {peak:>9.1f}")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,8 @@ def add_parser(sub) -> None:
     check.add_argument("--first", action="store_true",
                        help="stop at the first witness (enough to say Sometimes)")
     check.add_argument("--no-por", action="store_true", help="explore without partial-order reduction")
+    check.add_argument("--all-states", action="store_true",
+                       help="tell final states apart by everything, not only what the condition names")
     check.add_argument("--invariants", action="store_true",
                        help="check the model's own invariants on every reachable state")
     check.add_argument("--workers", type=_workers, metavar="N|auto",
@@ -81,7 +83,7 @@ def run(args: argparse.Namespace, usage_error, check_variant) -> CheckReport:
     variants = _variants(args.kernel, scenario, check_variant, usage_error)
     bounds = Bounds(args.max_states, args.max_depth, args.time_limit, args.first)
     _size_guard(scenario, bounds)
-    options = Options(not args.no_por, bounds, args.invariants,
+    options = Options(not args.no_por, bounds, args.invariants, args.all_states,
                       workers=args.workers, ray=args.ray)
     progress = _progress(args.progress)
     try:

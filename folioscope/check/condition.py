@@ -186,3 +186,20 @@ def folios_named(expr: Expr) -> set[str]:
         for item in getattr(check, "items", ()):
             names.add(item.folio)
     return names
+
+
+WHOLE_FOLIO = ("refcount", "list", "pos", "mlock_count", "pins", "flags", "freed")
+"""What ``--all-states`` shows of each folio."""
+
+
+def whole_state(program) -> tuple[Location, ...]:
+    """Every folio's fields that matter and every CPU's non-empty batches:
+    ``--all-states`` tells final states apart by all of it."""
+    from ..mm.state import BATCHES
+
+    out = [Location(f"{name}.{field}", f"folio.{name}.{field}")
+           for name in program.initial.folios for field in WHOLE_FOLIO]
+    out += [Location(f"cpu{cpu}.{batch}", f"cpu{cpu}.{batch}")
+            for cpu in range(program.ncpus) for batch in BATCHES]
+    out += [Location(f"cpu{t.cpu}.result", None, t.cpu) for t in program.threads]
+    return tuple(out)

@@ -48,7 +48,8 @@ class ParallelError(RuntimeError):
 def explorer_for(program: Program, options, progress=None) -> Explorer:
     """The explorer ``options`` ask for: the in-process one for one worker,
     else a parallel one over processes or a Ray cluster."""
-    args = (program, options.por, options.bounds, options.invariants, progress)
+    args = (program, options.por, options.bounds, options.invariants, progress,
+            getattr(options, "all_states", False))
     if getattr(options, "ray", None):
         from .ray_backend import RayPool
 
@@ -72,9 +73,10 @@ class ParallelExplorer(Explorer):
     checks) is Explorer's, so witnesses are rebuilt as for one process."""
 
     def __init__(self, program: Program, por: bool = True, bounds: Bounds | None = None,
-                 invariants: bool = False, progress=None, *, workers: int = 2,
-                 pool=None, balance_min: int = BALANCE_MIN) -> None:
-        super().__init__(program, por, bounds, invariants, progress)
+                 invariants: bool = False, progress=None, all_states: bool = False, *,
+                 workers: int = 2, pool=None, balance_min: int = BALANCE_MIN) -> None:
+        super().__init__(program, por, bounds, invariants, progress, all_states)
+        self.all_states = all_states
         self.workers = workers
         self.open_pool = pool or ProcessPool
         self.balance_min = balance_min
@@ -85,7 +87,8 @@ class ParallelExplorer(Explorer):
     def run(self) -> SearchResult:
         started = time.monotonic()
         out = SearchResult()
-        config = ShardConfig(self.por, self.invariants, self.bounds.first)
+        config = ShardConfig(self.por, self.invariants, self.bounds.first,
+                             all_states=self.all_states)
         pool = self.open_pool(self.program, self.workers, config)
         try:
             self._search(pool, out, started)

@@ -53,6 +53,8 @@ class CheckReport:
     hash: str
     program: Program
     variants: list[VariantReport]
+    all_states: bool = False
+    """Final states were told apart by everything (``--all-states``)."""
 
     @property
     def exit_status(self) -> int:
@@ -94,7 +96,7 @@ def check(scenario: ast.Scenario, variants: list[str], options: Options | None =
         reports.append(report)
     assert program is not None
     return CheckReport(program.name, scenario.path.rsplit("/", 1)[-1], file_hash(scenario.source),
-                       program, reports)
+                       program, reports, options.all_states)
 
 
 def _witnesses(program: Program, explorer: Explorer, verdict: Verdict) -> list[Witness]:

@@ -21,10 +21,23 @@ from ..mm.context import Suspended
 from ..mm.invariants import check_invariants
 from ..mm.state import State
 from . import steps
-from .condition import Expr, Outcome, folios_named, holds, names_results, names_stats, projection
+from .condition import (
+    Expr,
+    Outcome,
+    folios_named,
+    holds,
+    names_results,
+    names_stats,
+    projection,
+    whole_state,
+)
 from .por import Reducer
 from .program import Call, Program
 from .steps import Done, Move
+
+
+PROGRESS_EVERY = 2048
+"""Nodes expanded between two progress reports."""
 
 
 @dataclass(slots=True)
@@ -134,7 +147,7 @@ class Explorer:
     """One search of one program under one variant."""
 
     def __init__(self, program: Program, por: bool = True, bounds: Bounds | None = None,
-                 invariants: bool = False, progress=None) -> None:
+                 invariants: bool = False, progress=None, all_states: bool = False) -> None:
         self.program = program
         self.variant = program.variant
         self.por = por
@@ -142,7 +155,8 @@ class Explorer:
         self.invariants = invariants
         self.progress = progress
         exprs = [e for e in (self._cond_expr(), program.filter) if e is not None]
-        self.locations = projection(exprs, tuple(program.locations))
+        extra = tuple(program.locations) + (whole_state(program) if all_states else ())
+        self.locations = projection(exprs, extra)
         self.with_stats = names_stats(exprs, tuple(program.locations))
         self.with_results = names_results(exprs, tuple(program.locations)) or any(
             call.expects for t in program.threads for call in t.calls)
@@ -175,8 +189,11 @@ class Explorer:
                 out.left = len(frontier)
                 break
             next_level: list[tuple[Node, int]] = []
-            for node, fp in frontier:
+            for done, (node, fp) in enumerate(frontier, 1):
                 self._expand(node, fp, out, next_level, depth)
+                if self.progress and done % PROGRESS_EVERY == 0:
+                    self.progress(out, len(frontier) - done + len(next_level), depth,
+                                  time.monotonic() - started)
                 if self.bounds.first and self._decided(out):
                     out.complete, out.bound, out.left = False, "first", len(next_level)
                     frontier = []

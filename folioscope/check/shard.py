@@ -52,6 +52,8 @@ class ShardConfig:
     """Keep what ``tally`` needs to cut a level short (``--first``)."""
     stable: bool = False
     """Fingerprints that do not depend on the process (Ray, spawn)."""
+    all_states: bool = False
+    """Final states told apart by everything (``--all-states``)."""
 
 
 class Shard:
@@ -59,7 +61,8 @@ class Shard:
 
     def __init__(self, program: Program, index: int, n: int, config: ShardConfig) -> None:
         kind = StableExplorer if config.stable else Explorer
-        self.explorer = kind(program, config.por, Bounds(), config.invariants)
+        self.explorer = kind(program, config.por, Bounds(), config.invariants,
+                             all_states=config.all_states)
         self.index, self.n, self.config = index, n, config
         self.frontier: list[tuple[int, Node, int]] = []
         """(global rank, node, fingerprint), by rank."""

@@ -15,6 +15,7 @@ from folioscope.dsl.ast import Expect, Op, Pos, Repeat, Thread
 from folioscope.dsl.errors import ScenarioError
 from folioscope.dsl.vocabulary import (
     DEFAULT_CPUS,
+    MAX_FOLIOS,
     MAX_STEPS,
     OPS,
     RESERVED_NAMES,
@@ -71,6 +72,11 @@ class Checker:
             raise self.fail(pos, f"folio '{name}' is declared twice",
                             hint=(f"it was first declared at line {first.line}" if first.line != pos.line
                                   else f"it was first declared at column {first.column} of this line"))
+        if len(self.declared) >= MAX_FOLIOS:
+            raise self.fail(pos, f"more than {MAX_FOLIOS:,} folios declared",
+                            expected=f"at most {MAX_FOLIOS:,} folios in a file",
+                            hint="a scenario rarely needs more than a few hundred: "
+                                 "the model keeps every folio in every state")
         self.declared[name] = pos
 
     def use_folio(self, name: str, pos: Pos, within: str | None = None) -> None:

@@ -46,6 +46,10 @@ every ``repeat`` is expanded.  A trace keeps about 1.4 KB a step (benchmarks/
 replay.py): a million steps is about 1.4 GB and a couple of minutes to build."""
 MAX_RANGE = 10_000
 """Most folios one range ``F1..FN`` may name."""
+MAX_FOLIOS = 100_000
+"""Most folios a file may declare in all: each is in every state the model
+keeps (a few hundred bytes), and 128 KiB of ranges could otherwise name
+some sixty million."""
 MAX_REPEAT_DEPTH = 16
 """Deepest nesting of ``repeat`` blocks."""
 MAX_NUMBER = 2**31 - 1

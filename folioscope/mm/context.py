@@ -74,7 +74,7 @@ class MM:
     """One step of the model: ``state`` under ``variant``, logging to ``events``
     (None: events off, nothing is formatted)."""
 
-    __slots__ = ("state", "variant", "events", "depth", "_depth", "_folios", "_cpus",
+    __slots__ = ("state", "variant", "events", "depth", "_folios", "_cpus",
                  "_lists", "_stats", "_successor", "_scalars")
 
     def __init__(self, state: State, variant: Variant, events: bool = True) -> None:
@@ -82,7 +82,6 @@ class MM:
         self.variant = variant
         self.events: list[Event] | None = [] if events else None
         self.depth = 0
-        self._depth: _Depth | None = None
         self._folios: dict[str, Folio | None] = {}
         """Folios this step copied (or created), with the originals (None: new)."""
         self._cpus: dict[int, CpuBatches] = {}
@@ -126,9 +125,9 @@ class MM:
              cpu: int | None = None, batch: str | None = None, **args: object) -> _Depth:
         """Log a call; what is logged inside ``with`` it is indented under it."""
         self.log(template, func, folio, cpu, batch, **args)
-        if self._depth is None:
-            self._depth = _Depth(self)
-        return self._depth
+        # a new context each time: kept on the MM it would make a reference
+        # cycle, and every step's MM would wait for the garbage collector
+        return _Depth(self)
 
     def bug(self, message: str) -> KernelBug:
         """A KernelBug to raise, logged where it fires."""

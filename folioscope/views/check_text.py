@@ -24,7 +24,8 @@ def _block(report: CheckReport, v: VariantReport, show_time: bool) -> str:
     lines = [f"Test {report.name} Kernel {v.variant}",
              f"States {len(verdict.finals)}"]
     for final in verdict.finals:
-        values = " ".join(f"{label}={value};" for label, value in final.values)
+        values = " ".join(f"{label}={value};" for label, value in final.values
+                          if not (report.all_states and _empty_batch(label, value)))
         if final.bug:
             values += f" {final.bug.split()[0]}.result=BUG;"
         lines.append(escape_control(values.strip() or "(no location named)"))
@@ -54,6 +55,10 @@ def _block(report: CheckReport, v: VariantReport, show_time: bool) -> str:
         lines.append(f"Time {report.name} {search.seconds:.3f}")
     lines.append(f"Hash={report.hash}")
     return "\n".join(lines)
+
+
+def _empty_batch(label: str, value: str) -> bool:
+    return label.startswith("cpu") and not label.endswith(".result") and value == "[]"
 
 
 def _values(final) -> str:

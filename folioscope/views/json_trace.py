@@ -6,7 +6,7 @@ import json
 
 from ..mm.events import Event
 from ..mm.state import EMPTY_WORK_LOG, DrainWorkLog
-from ..replay.trace import Change, ExpectOutcome, Step, Trace, as_tuple
+from ..replay.trace import Change, ExpectOutcome, Skipped, Step, Trace, as_tuple
 from .trace_schema import READABLE_VERSIONS, WORK_LOG_KEY, TraceFormatError, parse, validate
 
 SCHEMA_VERSION = 2
@@ -31,6 +31,13 @@ def dump(trace: Trace) -> str:
         "verdict": {"expectations": sum(1 for _ in trace.expectations()),
                     "failed": len(trace.failed)},
     }
+    if trace.note:
+        doc["note"] = trace.note
+    if trace.skipped:
+        doc["skipped"] = [{"line": s.line, "text": s.text, "variants": list(s.variants),
+                           "times": s.times} for s in trace.skipped.values()]
+    if trace.checked_results:
+        doc["checked_results"] = sorted(trace.checked_results)
     return json.dumps(doc, indent=1, ensure_ascii=False, default=_plain) + "\n"
 
 
@@ -93,6 +100,11 @@ def _rebuild(doc: dict, version: int) -> Trace:
             tuple(s["args"]), s["text"], s["result"], s["detail"],
             tuple(read_event(e) for e in s["events"]), tuple(changes),
             [_outcome(o) for o in s["expects"]]))
+    trace.note = doc.get("note", "")
+    for item in doc.get("skipped", []):
+        skip = Skipped(item["line"], item["text"], tuple(item["variants"]), item["times"])
+        trace.skipped[(skip.line, skip.text)] = skip
+    trace.checked_results = set(doc.get("checked_results", []))
     return trace
 
 

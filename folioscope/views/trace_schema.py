@@ -44,8 +44,8 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*'*\Z")
 _LONG_NUMBER = re.compile(r"-?\d{%d,}" % (MAX_DIGITS + 1))
 
 TOP_FIELDS = ("schema_version", "path", "source", "title", "variant", "cpus", "initial",
-              "initial_expects", "steps", "verdict")
-OPTIONAL_TOP = ("initial_expects",)
+              "initial_expects", "steps", "verdict", "note", "skipped", "checked_results")
+OPTIONAL_TOP = ("initial_expects", "note", "skipped", "checked_results")
 STEP_FIELDS = ("index", "line", "column", "cpu", "op", "args", "text", "result", "detail",
                "events", "changes", "expects")
 EXPECT_FIELDS = ("line", "text", "ok", "expected", "actual")
@@ -368,6 +368,26 @@ class Checker:
         for k, step in enumerate(steps):
             self._step(step, k)
         self._verdict(doc["verdict"])
+        self._replay_notes(doc, len(steps))
+
+    @staticmethod
+    def _replay_notes(doc: dict, steps: int) -> None:
+        """What the run said beside its steps: the header note, the expectations
+        it skipped (scoped to other variants), the steps an ``expect result``
+        checked (a BUG there was expected)."""
+        if "note" in doc:
+            check_str(doc["note"], "note")
+        for k, item in enumerate(check_list(doc.get("skipped", []), "skipped", MAX_STEPS)):
+            where = f"skipped[{k}]"
+            item = check_object(item, where, ("line", "text", "variants", "times"))
+            check_int(item["line"], f"{where}.line", 1, MAX_STEPS)
+            check_str(item["text"], f"{where}.text")
+            for i, v in enumerate(check_list(item["variants"], f"{where}.variants", 64)):
+                check_str(v, f"{where}.variants[{i}]", 200)
+            check_int(item["times"], f"{where}.times", 1, MAX_STEPS)
+        for k, index in enumerate(check_list(doc.get("checked_results", []), "checked_results",
+                                             MAX_STEPS)):
+            check_int(index, f"checked_results[{k}]", 1, max(steps, 1))
 
     @staticmethod
     def _schema_version(value: object, present: bool) -> int:

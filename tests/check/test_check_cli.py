@@ -183,3 +183,46 @@ def test_no_invariant_is_broken_on_any_reachable_state(capsys, path):
 def test_trace_runs_a_concurrent_file_as_one_interleaving(capsys, path):
     assert main(["trace", path]) == 0
     assert "one interleaving of many" in capsys.readouterr().out
+
+
+KINDS = """cpus 3
+folio F file
+cpu1 activate F
+cpu0 {{ deactivate_file F }}
+cpu2 {{ drain all }}
+may drain cpu0 cpu1
+{condition}
+"""
+
+
+@pytest.mark.parametrize("condition,observation,ok", [
+    ("forall F.list == active_file", "Sometimes", "No"),
+    ("forall F.refcount == 1", "Always", "Ok"),
+    ("never F.list == active_file", "Sometimes", "No"),
+    ("never F.refcount == 2", "Never", "Ok"),
+    ("exists F.list == active_file\nfilter F.pos == tail", "Never", "No"),
+])
+def test_quantifiers_and_filter(capsys, tmp_path, condition, observation, ok):
+    path = _write(tmp_path, "k.fs", KINDS.format(condition=condition))
+    status, out = _check(capsys, path, "--kernel", "v6.17")
+    assert f"Observation k {observation}" in out
+    assert out.splitlines()[out.splitlines().index("Witnesses") - 1] == ok
+
+
+def test_always_is_an_invariant_of_every_reachable_state(capsys, tmp_path):
+    path = _write(tmp_path, "a.fs", KINDS.format(condition="always F.refcount <= 2"))
+    status, out = _check(capsys, path, "--kernel", "v6.17")
+    assert "Observation a Sometimes" in out and "Always violated" in out and status == 1
+    path = _write(tmp_path, "b.fs", KINDS.format(condition="always F.refcount <= 3"))
+    status, out = _check(capsys, path, "--kernel", "v6.17")
+    assert "Observation b Always" in out and status == 0
+
+
+def test_a_thread_expect_is_checked_on_every_path(capsys, tmp_path):
+    text = KINDS.format(condition="exists F.list == active_file").replace(
+        "cpu0 { deactivate_file F }", "cpu0 {\n  deactivate_file F\n  expect F.refcount == 2\n}")
+    status, out = _check(capsys, _write(tmp_path, "e.fs", text), "--kernel", "v6.17")
+    assert status == 1 and "Thread expect failed" in out
+    text = text.replace("expect F.refcount == 2", "expect F.refcount >= 1")
+    status, out = _check(capsys, _write(tmp_path, "f.fs", text), "--kernel", "v6.17")
+    assert status == 0 and "Thread expect failed" not in out

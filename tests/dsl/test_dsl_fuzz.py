@@ -5,6 +5,7 @@ whole-file errors) -- never any other exception, never Lark's names."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -30,7 +31,9 @@ from test_dsl_errors import assert_words_only
 SHAPE = re.compile(r"f\.fs:\d+:\d+: error: \S.*\n +\d+ \| .*\n +\| [ \t…]*\^+(\n  expected: .+)?(\n  hint: .+)?")
 FILE_SHAPE = re.compile(r"f\.fs: error: \S.*(\n  expected: .+)?(\n  hint: .+)?")
 
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=200, deadline=timedelta(seconds=5), suppress_health_check=list(HealthCheck))
+"""Each input within 5 s: a superlinear path on a small input fails the test
+(hypothesis reports an input over its deadline twice before it fails)."""
 
 
 def check(outcome) -> None:

@@ -15,6 +15,8 @@ model bugs; their shrunk reproducers are in test_engine_findings.py
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
@@ -176,7 +178,7 @@ def check_pins(variant, before, after, names, result, where) -> None:
 
 
 @pytest.mark.parametrize("variant", VARIANT_NAMES)
-@settings(max_examples=EXAMPLES_PER_VARIANT, deadline=None, report_multiple_bugs=False,
+@settings(max_examples=EXAMPLES_PER_VARIANT, deadline=timedelta(seconds=5), report_multiple_bugs=False,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(program=programs())
 def test_random_sequences(variant, program):
