@@ -25,7 +25,7 @@ def compile_program(scenario: ast.Scenario, variant: Variant | str) -> Program:
     threads = tuple(_thread(t) for t in scenario.threads)
     name = scenario.path.rsplit("/", 1)[-1].removesuffix(".fs") or "scenario"
     program = Program(
-        name=name, variant=machine.variant, initial=machine.state, threads=threads,
+        name=name, variant=machine.variant, initial=machine.snapshot(), threads=threads,
         env=tuple(a for may in scenario.env for a in _env(scenario, may)),
         condition=_condition(scenario.condition),
         filter=_expr(scenario.filter.expr) if scenario.filter is not None else None,

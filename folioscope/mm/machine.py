@@ -174,6 +174,9 @@ class Machine:
         """Split operations that stopped, by CPU."""
         self.last: MM | None = None
         """The most recent step's MM: what it touched, for trace recording."""
+        self._declaring: MM | None = None
+        """One MM for a run of declarations: a new one per folio would copy
+        the LRU list it joins each time (quadratic in the folios declared)."""
 
     # --- declarations ------------------------------------------------------
 
@@ -182,7 +185,9 @@ class Machine:
         if name in self.state.folios:
             raise DeclarationError(f"folio {name} is declared twice")
         folio, on_lru = _build_folio(name, kind, attrs)
-        mm = MM(self.state, self.variant, events=False)
+        mm = self._declaring
+        if mm is None or mm.state is not self.state:
+            mm = self._declaring = MM(self.state, self.variant, events=False)
         mm.add_folio(folio)
         if on_lru:
             folio.lru = True
@@ -246,6 +251,7 @@ class Machine:
     def _step(self, cpu: int, body: Callable[[MM], Result],
               resumed: Suspended | None = None) -> Outcome:
         """One atomic step: run ``body``; undo it on a BUG."""
+        self._declaring = None
         mm = MM(self.state, self.variant, self.events)
         self.last = mm
         try:
@@ -281,10 +287,12 @@ class Machine:
 
     def snapshot(self) -> State:
         """A copy of the state to come back to (it shares every unchanged part)."""
+        self._declaring = None      # what it copied is shared from now on
         return self.state.fork()
 
     def restore(self, state: State) -> None:
         """Continue from a snapshot (which stays untouched)."""
+        self._declaring = None
         self.state = state.fork()
 
 
