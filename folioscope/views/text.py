@@ -142,6 +142,7 @@ def change_lines(changes: tuple[Change, ...], deltas: bool = False) -> list[str]
     folios: dict[str, list[str]] = {}
     born: dict[str, dict[str, object]] = {}
     others: list[str] = []
+    refcounts: dict[str, object] | None = None   # old refcounts, looked up once
     for c in changes:
         parts = c.key.split(".")
         if parts[0] == "folio":
@@ -149,7 +150,9 @@ def change_lines(changes: tuple[Change, ...], deltas: bool = False) -> list[str]
             if c.old is None:
                 born.setdefault(name, {})[c.key] = c.new
             elif field == "freed" and c.new:
-                folios[name] = [f"freed (refcount {_old_refcount(changes, name)} → 0)"]
+                if refcounts is None:
+                    refcounts = _old_refcounts(changes)
+                folios[name] = [f"freed (refcount {refcounts.get(name, '?')} → 0)"]
             elif not (folios.get(name, [""])[0].startswith("freed")):
                 text = _folio_change(field, c)
                 if text:
@@ -176,9 +179,10 @@ def _other_change(c: Change, deltas: bool) -> list[str]:
     return []
 
 
-def _old_refcount(changes: tuple[Change, ...], name: str) -> object:
-    key = f"folio.{name}.refcount"
-    return next((c.old for c in changes if c.key == key), "?")
+def _old_refcounts(changes: tuple[Change, ...]) -> dict[str, object]:
+    """Each folio's refcount before the step, for those it changed."""
+    return {c.key.split(".")[1]: c.old for c in changes
+            if c.key.startswith("folio.") and c.key.endswith(".refcount")}
 
 
 def _folio_change(field: str, c: Change) -> str | None:
@@ -313,9 +317,9 @@ def final_state(state: FlatState, cpus: int) -> list[str]:
     lines = ["final state"]
     lines += [INDENT + folio_line(state, name) for name in flat_tuple(state, "folios")]
     idle = []
+    by_cpu = _pending_by_cpu(state)
     for cpu in range(cpus):
-        pending = [f"{k.split('.', 1)[1]} {_value(v)}" for k, v in state.items()
-                   if k.startswith(f"cpu{cpu}.") and v]
+        pending = by_cpu.get(f"cpu{cpu}", [])
         if pending:
             lines.append(INDENT + f"cpu{cpu}: " + "; ".join(pending))
         else:
@@ -325,6 +329,16 @@ def final_state(state: FlatState, cpus: int) -> list[str]:
     stats = [f"{k.split('.', 1)[1]} {value_text(k, v)}" for k, v in state.items() if k.startswith("stats.")]
     lines.append(INDENT + "stats: " + ", ".join(stats))
     return lines
+
+
+def _pending_by_cpu(state: FlatState) -> dict[str, list[str]]:
+    """Each CPU's non-empty batches, ``batch [entries]``, in one pass."""
+    pending: dict[str, list[str]] = {}
+    for key, value in state.items():
+        if key.startswith("cpu") and value:
+            cpu, batch = key.split(".", 1)
+            pending.setdefault(cpu, []).append(f"{batch} {_value(value)}")
+    return pending
 
 
 def cpu_ranges(cpus: Sequence[int]) -> str:
