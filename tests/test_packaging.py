@@ -8,6 +8,10 @@ import sys
 import venv
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow     # builds and installs the wheel
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -16,6 +16,8 @@ from folioscope.mm import VARIANT_NAMES
 from folioscope.replay import run_scenario
 from folioscope.views import json_trace, text
 
+pytestmark = pytest.mark.slow     # hypothesis: random scenarios under every variant
+
 NAMES = ("F", "G", "H")
 DECLS = ("anon", "anon zone=movable", "file", "file mapped=1", "shmem new zone=movable",
          "shmem locked=1", "anon order=2 zone=movable", "anon new", "file dirty")

@@ -46,13 +46,19 @@ def command(kernel: Path, initrd: Path, agent_out: Path, console: Path, cpus: in
             "-serial", f"file:{console}", "-serial", f"file:{agent_out}"]
 
 
+def require(kernel: Path) -> None:
+    """LabMissing unless the kernel image and QEMU are there: the image first,
+    since the user named it."""
+    if not kernel.exists():
+        raise LabMissing(f"no kernel image at {kernel}", "pass --kernel-image PATH or --debian VERSION")
+    if not shutil.which(QEMU):
+        raise LabMissing(f"{QEMU} is not installed", INSTALL)
+
+
 def boot(kernel: Path, initramfs: bytes, cpus: int, version=None, timeout: float = 600,
          workdir: Path | None = None) -> Boot:
     """Run the guest to its power-off; LabFailed if it never finishes."""
-    if not shutil.which(QEMU):
-        raise LabMissing(f"{QEMU} is not installed", INSTALL)
-    if not kernel.exists():
-        raise LabMissing(f"no kernel image at {kernel}", "pass --kernel-image PATH or --debian VERSION")
+    require(kernel)
     if workdir is not None:
         workdir.mkdir(parents=True, exist_ok=True)   # the initramfs lives in the cache, not /tmp
     with tempfile.TemporaryDirectory(prefix="lab-", dir=workdir) as tmp:

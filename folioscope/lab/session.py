@@ -98,6 +98,7 @@ def run_lab(opts: LabOptions) -> int:
     routed = as_routed(scenario, pin_touches(version))
     trace = run_scenario(routed, variant)
     plan = plan_scenario(routed, trace.steps)
+    qemu.require(kernel.image)      # before minutes of compiling and booting
     progress("lab: building the guest agent")
     agent = build_agent(cache)
     funcs = ftrace.FUNCTIONS if opts.ftrace else ()

@@ -25,6 +25,8 @@ from folioscope.dsl.ast import Expect, ExpectField, Pos
 from parity import conditioned, outputs, report
 from randprog import program, shared_3x4
 
+pytestmark = pytest.mark.slow     # worker processes
+
 ROOT = Path(__file__).resolve().parents[2]
 CONCURRENT = sorted((ROOT / "scenarios").glob("c*.fs"))
 

@@ -28,6 +28,8 @@ from folioscope.dsl.vocabulary import (
 from dsl_samples import CONCURRENT, EVERYTHING, WILL, WITNESS, all_samples
 from test_dsl_errors import assert_words_only
 
+pytestmark = pytest.mark.slow     # hypothesis: fuzzing the parser
+
 SHAPE = re.compile(r"f\.fs:\d+:\d+: error: \S.*\n +\d+ \| .*\n +\| [ \t…]*\^+(\n  expected: .+)?(\n  hint: .+)?")
 FILE_SHAPE = re.compile(r"f\.fs: error: \S.*(\n  expected: .+)?(\n  hint: .+)?")
 

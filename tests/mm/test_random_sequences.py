@@ -25,6 +25,8 @@ from folioscope.mm import DeclarationError, Machine, Outcome, VARIANT_NAMES
 from folioscope.mm.flat import flatten
 from folioscope.mm.state import BATCHES
 
+pytestmark = pytest.mark.slow     # hypothesis: random sequences under every variant
+
 RESULTS = {"ok", "refused", "EBUSY", "ENOMEM", "LIVELOCK", "BUG"}
 SINGLE_OPS = ("add_lru", "mark_accessed", "activate", "deactivate", "deactivate_file",
               "lazyfree", "rotate", "mlock", "mlock_new", "munlock", "map", "unmap", "get",

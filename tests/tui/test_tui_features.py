@@ -9,6 +9,8 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from folioscope.replay.source import ScenarioSource, TraceBuild
 from folioscope.replay.trace import Trace
 from folioscope.tui.app import ReplayApp
@@ -18,6 +20,8 @@ from folioscope.views.json_trace import load
 
 from tui_support import (FIXTURE, FakeSource, SavedSource, b2_trace, b2_variant_trace, header_text,
                          run, screen_text, settle, two_folio_trace)
+
+pytestmark = pytest.mark.slow     # Textual pilots with timers
 
 
 def app_run(app: ReplayApp, size, script):

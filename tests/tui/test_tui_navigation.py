@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 from textual.widgets import Button, Input
 
@@ -11,6 +12,8 @@ from folioscope.tui.keys import key_help
 
 from tui_support import (FakeSource, SavedSource, b2_trace, header_text, notifications, run,
                          screen_text, settle, two_folio_trace)
+
+pytestmark = pytest.mark.slow     # Textual pilots with timers
 
 
 def saved_app(trace=None, start: int = 0) -> ReplayApp:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from textual.widgets import OptionList
 
 from folioscope.mm.variants import VARIANT_NAMES
@@ -15,6 +16,8 @@ from folioscope.tui.error_panel import ErrorPanel
 
 from tui_support import (B2_SCENARIO, FIXTURE, FakeSource, RenderedError, header_text,
                          notifications, run, screen_text, settle)
+
+pytestmark = pytest.mark.slow     # Textual pilots rebuilding traces
 
 
 async def pick_variant(pilot, name: str) -> None:

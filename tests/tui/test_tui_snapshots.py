@@ -18,6 +18,8 @@ from folioscope.tui.app import ReplayApp
 
 from tui_support import FIXTURE, FakeSource, RenderedError, run, screen_text, settle
 
+pytestmark = pytest.mark.slow     # Textual screens rendered
+
 DATA = Path(__file__).parent / "data"
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
