@@ -15,13 +15,14 @@ flags, variants) are the model's own: they are imported from
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from folioscope.mm.folio import FLAG_ORDER, LRU_LISTS
 from folioscope.mm.folio import PMD_ORDER as PMD_ORDER
 from folioscope.mm.folio import VMA_MAPS as _VMA_MAPS
 from folioscope.mm.machine import SPLITTABLE_OPS
+from folioscope.mm.spelling import did_you_mean as did_you_mean  # re-exported: the DSL's hints
+from folioscope.mm.spelling import suggest as suggest
 from folioscope.mm.state import BATCHES as BATCHES  # re-exported: the words of the DSL
 from folioscope.mm.state import MLOCK_TAGS as MLOCK_TAGS
 from folioscope.mm.variants import VARIANT_NAMES
@@ -262,28 +263,6 @@ MAY_EXPECTED = "'drain', 'drain all' or 'flush BATCH', then CPUs such as cpu1"
 
 EQUALITY = ("==", "!=")
 """Comparisons for everything that is not a number."""
-
-
-def suggest(word: str, vocabulary, n: int = 1) -> list[str]:
-    """The closest words of ``vocabulary`` to ``word`` (case-insensitive),
-    for ``did you mean`` hints."""
-    if not word or len(word) > 40:
-        return []
-    words = [w for w in dict.fromkeys(vocabulary) if w != word]
-    exact = [w for w in words if w.lower() == word.lower() and w != word]
-    if exact:
-        return exact[:n]
-    lowered: dict[str, str] = {}
-    for w in words:
-        lowered.setdefault(w.lower(), w)
-    found = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)
-    return [lowered[f] for f in found]
-
-
-def did_you_mean(word: str, vocabulary) -> str | None:
-    """``did you mean 'X'?`` for the closest word, or None."""
-    found = suggest(word, vocabulary)
-    return f"did you mean '{found[0]}'?" if found else None
 
 
 def one_of(words, conj: str = "or") -> str:

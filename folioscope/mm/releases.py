@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .variants import CHANGES, UPSTREAM, V5_18, VARIANTS, SwitchValue, Variant, compose, suggest
+from .spelling import did_you_mean
+from .variants import CHANGES, UPSTREAM, V5_18, VARIANTS, SwitchValue, Variant, compose
 
 MAINLINE: tuple[tuple[int, int], ...] = (
     (5, 18), (5, 19), (6, 0), (6, 1), (6, 2), (6, 3), (6, 4), (6, 5), (6, 6), (6, 7), (6, 8),
@@ -147,7 +148,7 @@ def release_hint(text: str) -> str | None:
     ``v6.17-rc3``) and not a variant's name, which variant models it, in
     one line; else None."""
     m = _RELEASE.fullmatch(text.strip())
-    if m is None or text.strip() in VARIANTS:
+    if m is None or text.strip().lower() in VARIANTS:     # V6.11: a misspelt name, not a release
         return None
     line = (int(m.group(1)), int(m.group(2)))
     sub, rc = m.group(3), m.group(4)
@@ -156,7 +157,7 @@ def release_hint(text: str) -> str | None:
         return ("folioscope models v5.18 and later: the per-CPU mlock batch arrived with "
                 f"2fbb0c10d1e8 in v5.18; {see}")
     if line > MAINLINE[-1]:
-        close = suggest(text.strip(), VARIANTS)
+        close = did_you_mean(text.strip(), VARIANTS)
         return (f"folioscope models releases up to v{release_name(MAINLINE[-1])}"
                 + (f" ({close})" if close else "") + f"; {see}")
     if rc:

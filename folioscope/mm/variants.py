@@ -18,10 +18,11 @@ release (and its stable backports) is ``releases.py``'s business.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
+
+from .spelling import did_you_mean
 
 TYPE_CHECKING = False               # not typing's: `folioscope variants` does not import typing
 if TYPE_CHECKING:
@@ -52,12 +53,6 @@ class VariantError(ValueError):
         if self.hint:
             parts.append(self.hint)
         return "; ".join(parts)
-
-
-def suggest(word: str, choices) -> str | None:
-    """``did you mean 'x'?`` for the closest of ``choices``, or None."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
 
 
 # --- the commits -----------------------------------------------------------------
@@ -217,7 +212,7 @@ class Switch:
 
     def _bad(self, value: object) -> VariantError:
         shown = self.show(value) if isinstance(value, (bool, int, str)) else repr(value)
-        hint = suggest(shown, self.choices()) if self.kind != "int" else None
+        hint = did_you_mean(shown, self.choices()) if self.kind != "int" else None
         return VariantError(f"switch {self.name} cannot be '{shown}'", expected=self.allowed(),
                             hint=hint)
 
@@ -479,7 +474,7 @@ def compose(base: Variant, changes: dict[str, SwitchValue]) -> Variant:
     for name, value in changes.items():
         if name not in SWITCHES:
             raise VariantError(f"unknown switch '{name}'", expected="a switch: " + ", ".join(SWITCHES),
-                               hint=suggest(name, SWITCHES))
+                               hint=did_you_mean(name, SWITCHES))
         SWITCHES[name].check(value)
     diff = {k: changes[k] for k in SWITCHES if k in changes and changes[k] != getattr(base, k)}
     if not diff:
@@ -541,7 +536,7 @@ def _named(piece: _Piece) -> Variant:
     if hint is not None:
         raise VariantError(f"'{piece.text}' is a kernel release, not a variant", hint=hint, start=start, end=end)
     raise VariantError(f"unknown kernel variant '{piece.text}'", expected="a variant: " + ", ".join(VARIANTS),
-                       hint=suggest(piece.text, VARIANTS) or "'folioscope variants' lists them",
+                       hint=did_you_mean(piece.text, VARIANTS) or "'folioscope variants' lists them",
                        start=start, end=end)
 
 
@@ -555,7 +550,7 @@ def _switch(piece: _Piece) -> tuple[str, SwitchValue]:
     spec = SWITCHES.get(name)
     if spec is None:
         raise VariantError(f"unknown switch '{name}'", expected="a switch: " + ", ".join(SWITCHES),
-                           hint=suggest(name, SWITCHES) or "'folioscope variants --switches' lists them",
+                           hint=did_you_mean(name, SWITCHES) or "'folioscope variants --switches' lists them",
                            start=piece.start, end=piece.start + len(name))
     value_start = piece.end - len(value)
     try:
@@ -592,4 +587,4 @@ def base_name(name: str) -> str:
 
 __all__ = ["CHANGES", "Change", "DEFAULT_VARIANT", "SWITCHES", "SWITCH_FIELDS", "Switch", "UPSTREAM",
            "VARIANTS", "VARIANT_NAMES", "Variant", "VariantError", "base_name", "canonical_name",
-           "compose", "find_variant", "get_variant", "parse_variant", "suggest"]
+           "compose", "find_variant", "get_variant", "parse_variant"]
