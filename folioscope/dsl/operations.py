@@ -114,8 +114,8 @@ class OpBuilder:
         drain_all = name == "drain" and args and isinstance(args[0], Token) and args[0].value == "all"
         if ("drain_all" if drain_all else name) not in SPLITTABLE:
             raise self.r.fail(split, f"'{name}' cannot be split",
-                              hint="only an operation that calls lru_add_drain_all() can be split, "
-                                   f"where it waits for the work it queued: {SPLITTABLE_WORDS}")
+                              hint="only an operation another CPU can overtake can be split (where "
+                                   f"it waits or drops a lock): {SPLITTABLE_WORDS}")
 
     def split_word(self, args: list, in_thread: bool) -> tuple[list, Token | None]:
         """The arguments without a final ``split``, and that word."""

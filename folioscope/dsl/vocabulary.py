@@ -80,7 +80,7 @@ BOOLEAN_WORDS = ("and", "or", "not")
 """The connectives of conditions (also written ``/\\``, ``\\/``, ``~``)."""
 RESERVED_NAMES = frozenset(STATEMENT_WORDS) | {"stats", "result", "verdict", "all", "has", "lacks",
                                                "locked", "touch", "write", "split", "partial",
-                                               *BOOLEAN_WORDS}
+                                               "onfault", *BOOLEAN_WORDS}
 """Words that cannot name a folio (nor can ``cpuN``): keywords, the subjects
 ``stats``, ``result`` and ``verdict``, ``has``/``lacks``, the connectives and
 the operation flags."""
@@ -164,8 +164,9 @@ OPS: dict[str, OpSpec] = {o.name: o for o in (
     OpSpec("mlock", "one", "mlock_folio"),
     OpSpec("mlock_new", "one", "mlock_new_folio"),
     OpSpec("munlock", "one", "munlock_folio"),
-    OpSpec("sys_mlock", "many", "the mlock() syscall; with partial, over part of each large folio",
-           ("partial",)),
+    OpSpec("sys_mlock", "many", "the mlock() syscall, then its populate pass (FOLL_TOUCH); with "
+           "onfault, mlock2(MLOCK_ONFAULT), which has none; with partial, over part of each large folio",
+           ("partial", "onfault")),
     OpSpec("sys_munlock", "many", "the munlock() syscall; with partial, over part of each large folio",
            ("partial",)),
     OpSpec("map", "one", "add a mapping (rmap); with locked, into a VM_LOCKED vma", ("locked",)),
@@ -200,7 +201,7 @@ SPLITTABLE = SPLITTABLE_OPS
 those that call lru_add_drain_all() (``drain_all``, ``lru_cache_disable``,
 ``gup_longterm``); the model's own list (``mm.machine``)."""
 
-SPLITTABLE_WORDS = "drain all, lru_cache_disable and gup_longterm"
+SPLITTABLE_WORDS = "drain all, lru_cache_disable, gup_longterm and sys_mlock"
 """How messages name them."""
 
 OPS_EXPECTED = "an operation such as add_lru, mlock, gup_longterm, drain"

@@ -47,11 +47,13 @@ ROUTES: tuple[Route, ...] = (
     Route("cpuN lazyfree A (anon)", "madvise(MADV_FREE) on cpuN",
           "madvise_free_single_vma: lru_add_drain(), then madvise_free_pte_range -> folio_mark_lazyfree",
           "the model runs `cpuN drain` first; PG_dirty and the pte's dirty bit are cleared"),
-    Route("cpuN sys_mlock F [G ...]", "mlock2(MLOCK_ONFAULT) of the folios' pages (contiguous) on cpuN",
+    Route("cpuN sys_mlock F [G ...]", "mlock(2) of the folios' pages (contiguous) on cpuN",
+          "do_mlock -> mlock_fixup -> mlock_vma_pages_range -> mlock_folio; lru_add_drain(); "
+          "__mm_populate -> populate_vma_page_range(FOLL_TOUCH) -> follow_page_pte -> "
+          "folio_mark_accessed; lru_add_drain()"),
+    Route("cpuN sys_mlock F [G ...] onfault", "mlock2(MLOCK_ONFAULT) of the folios' pages (contiguous) on cpuN",
           "do_mlock -> mlock_fixup -> mlock_vma_pages_range -> mlock_folio; lru_add_drain()",
-          "not mlock(2): its __mm_populate pass (populate_vma_page_range, FOLL_TOUCH) marks each "
-          "present folio accessed, which the model's sys_mlock does not; VM_LOCKONFAULT skips "
-          "that pass"),
+          "VM_LOCKONFAULT: populate_vma_page_range() returns at once"),
     Route("cpuN sys_munlock F [G ...]", "munlock(2) on cpuN",
           "mlock_fixup -> mlock_vma_pages_range -> munlock_folio; lru_add_drain()"),
     Route("cpuN gup_longterm F [G ...]", "io_uring_register(IORING_REGISTER_BUFFERS) on cpuN",
@@ -101,6 +103,7 @@ ROUTE_OF_AGENT_OP = {
     "procmem": "pread(/proc/self/mem): get_user_pages_remote(FOLL_TOUCH) -> folio_mark_accessed",
     "cold": "madvise(MADV_COLD) -> folio_deactivate",
     "free": "madvise(MADV_FREE) -> folio_mark_lazyfree",
+    "mlock": "mlock(2) -> mlock_fixup -> mlock_folio ...; lru_add_drain; __mm_populate(FOLL_TOUCH)",
     "mlock_onfault": "mlock2(MLOCK_ONFAULT) -> mlock_fixup -> mlock_folio ...; lru_add_drain",
     "munlock": "munlock(2) -> munlock_folio ...; lru_add_drain",
     "pin": "io_uring IORING_REGISTER_BUFFERS -> pin_user_pages_fast(FOLL_LONGTERM|FOLL_WRITE)",
@@ -328,7 +331,9 @@ def _route_syscall(plan: Plan, decls, step, folios: tuple[str, ...]) -> AgentOp:
         return AgentOp("free", cpu, first)
     if op in ("sys_mlock", "sys_munlock"):
         start, count = _contiguous(plan, folios, line)
-        return AgentOp("mlock_onfault" if op == "sys_mlock" else "munlock", cpu, start, count)
+        if op == "sys_munlock":
+            return AgentOp("munlock", cpu, start, count)
+        return AgentOp("mlock_onfault" if "onfault" in step.args else "mlock", cpu, start, count)
     if op == "gup_longterm":
         start, count = _contiguous(plan, folios, line)
         return AgentOp("pin", cpu, start, count)

@@ -351,3 +351,62 @@ def migrate_longterm_unpinnable_folios(mm: MM, cpu: int, movable: list[Folio],
         return "ENOMEM"
     mm.log("-EAGAIN: pin again", "migrate_longterm_unpinnable_folios", cpu=cpu)
     return "EAGAIN"
+
+
+# --- __mm_populate(): mlock(2)'s second half --------------------------------------
+
+
+@dataclass(frozen=True)
+class Populate:
+    """A do_mlock() between mlock_fixup() and __mm_populate(): the folios its
+    range maps, by name (page tables are walked again: a migrated folio is
+    found at its new place)."""
+
+    folios: tuple[str, ...]
+    partial: bool
+
+
+def mm_populate_later(mm: MM, folios: list[Folio], partial: bool) -> Suspended:
+    """do_mlock() drops mmap_lock after mlock_fixup(): other CPUs may run
+    before __mm_populate() takes it again for read."""
+    return Suspended("sys_mlock", Populate(tuple(f.name for f in folios), partial), mm.depth,
+                     "yield", (), "between mlock_fixup() and __mm_populate() (mmap_lock dropped)")
+
+
+def mm_populate_resume(mm: MM, cpu: int, stopped: Suspended) -> None:
+    """Continue a do_mlock() that ``stopped`` before __mm_populate()."""
+    todo = stopped.cont
+    assert isinstance(todo, Populate)
+    __mm_populate(mm, cpu, todo)
+
+
+def __mm_populate(mm: MM, cpu: int, todo: Populate) -> None:
+    """__mm_populate() -> populate_vma_page_range(): unless VM_LOCKONFAULT
+    (mlock2(MLOCK_ONFAULT) does not come here), __get_user_pages() with
+    FOLL_TOUCH and no pages array walks the range, follow_page_pte() calls
+    folio_mark_accessed() for each PTE-mapped page, then lru_add_drain().
+    A PMD mapping is only made young (touch_pmd()).  FOLL_WRITE (a private
+    writable vma) would dirty a clean folio: the model has no vma
+    permissions and leaves PG_dirty alone."""
+    with mm.call("{func}(cpu{cpu}): populate_vma_page_range(FOLL_TOUCH)", "__mm_populate", cpu=cpu):
+        for name in todo.folios:
+            populate_folio(mm, cpu, name, todo.partial)
+        lru_add_drain(mm, cpu)
+
+
+def populate_folio(mm: MM, cpu: int, name: str, partial: bool) -> None:
+    """follow_page_pte(FOLL_TOUCH) on each page of folio ``name`` that the
+    range maps.  When the range or the vma covers only part of it
+    (``partial``, ``vma_maps=part``) the model takes one page, the least."""
+    folio = mm.page(name)
+    while folio.freed and folio.name in mm.state.successor:     # migrated meanwhile
+        folio = mm.page(mm.state.successor[folio.name])
+    if folio.freed or not folio.mapcount:
+        mm.log("follow_page_mask: {folio} is no longer mapped here — not touched",
+               "follow_page_mask", folio.name)
+        return
+    if folio.vma_maps == "pmd":
+        mm.log("follow_huge_pmd: {folio} is PMD-mapped: touch_pmd() only", "follow_huge_pmd", folio.name)
+        return
+    for _ in range(1 if partial or folio.vma_maps == "part" else folio.nr_pages):
+        folio_mark_accessed(mm, cpu, folio)

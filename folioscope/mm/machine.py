@@ -103,7 +103,8 @@ OPS: dict[str, Handler] = {
     "mlock": _single(mlock.mlock_folio),
     "mlock_new": _single(mlock.mlock_new_folio),
     "munlock": _single(mlock.munlock_folio),
-    "sys_mlock": lambda mm, cpu, folios, flags, batch: mlock.sys_mlock(mm, cpu, folios, "partial" in flags),
+    "sys_mlock": lambda mm, cpu, folios, flags, batch: mlock.sys_mlock(mm, cpu, folios, "partial" in flags,
+                                                                       "onfault" in flags),
     "sys_munlock": lambda mm, cpu, folios, flags, batch: mlock.sys_munlock(mm, cpu, folios,
                                                                            "partial" in flags),
     "map": lambda mm, cpu, folios, flags, batch: rmap.map_folio(mm, cpu, folios[0], "locked" in flags),
@@ -128,6 +129,7 @@ RESUME: dict[str, Callable[[MM, int, Suspended], Result]] = {
     "drain_all": swap.lru_add_drain_all_resume,
     "lru_cache_disable": swap.lru_cache_disable_resume,
     "gup_longterm": gup.gup_longterm_resume,
+    "sys_mlock": gup.mm_populate_resume,
 }
 """Operations that can stop where the kernel sleeps or loops, and how each
 continues."""

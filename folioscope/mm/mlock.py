@@ -8,7 +8,7 @@ per-CPU batch whose entries carry a tag: LRU_FOLIO, NEW_FOLIO or none
 
 from __future__ import annotations
 
-from .context import MM
+from .context import MM, Suspended
 from .folio import Folio
 from .lruvec import check_unlinked, lruvec_add_folio, lruvec_del_folio
 from .pagevec import folio_batch_add, folio_batch_reinit, why_processed_now
@@ -154,11 +154,25 @@ def __munlock_folio(mm: MM, folio: Folio) -> None:
         folio.lru = True
 
 
-def sys_mlock(mm: MM, cpu: int, folios: list[Folio], partial: bool = False) -> None:
-    """mlock(2) over a vma mapping the folios: mlock_fixup() sets VM_LOCKED,
-    then mlock_vma_pages_range().  ``partial``: the range covers only part
-    of each large folio, so mlock_fixup() splits the vma inside it."""
+def sys_mlock(mm: MM, cpu: int, folios: list[Folio], partial: bool = False,
+              onfault: bool = False) -> Suspended | None:
+    """do_mlock(): mlock(2) over a vma mapping the folios.  Under mmap_lock,
+    mlock_fixup() sets VM_LOCKED and mlock_vma_pages_range() mlocks what is
+    mapped; then, the lock dropped, __mm_populate() touches every page
+    (gup.py), unless ``onfault``: mlock2(MLOCK_ONFAULT) sets VM_LOCKONFAULT,
+    whose populate_vma_page_range() returns at once.  ``partial``: the range
+    covers only part of each large folio, so mlock_fixup() splits the vma
+    inside it."""
+    # mm/mlock.c calls mm/gup.c's __mm_populate(), and gup.c this module
+    # through swap.c: the kernel's own cycle, broken here at run time.
+    from .gup import mm_populate_later
+
     mlock_vma_pages_range(mm, cpu, folios, lock=True, partial=partial)
+    if onfault:
+        mm.log("__mm_populate: VM_LOCKONFAULT — populate_vma_page_range() touches nothing",
+               "__mm_populate", cpu=cpu)
+        return None
+    return mm_populate_later(mm, folios, partial)
 
 
 def sys_munlock(mm: MM, cpu: int, folios: list[Folio], partial: bool = False) -> None:

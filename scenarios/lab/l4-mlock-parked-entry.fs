@@ -14,7 +14,7 @@ cpu1 add_lru F
 cpu1 map F
 expect cpu1.lru_add == [F]
 expect F lacks lru
-cpu0 sys_mlock F
+cpu0 sys_mlock F onfault          # mlock2(MLOCK_ONFAULT): no populate pass
 expect F has mlocked
 expect cpu0.mlock == []
 expect cpu1.lru_add == [F]

@@ -288,8 +288,8 @@ write threads ('cpu0 { … }') and a condition"""),
 c.fs:3:17: error: 'activate' cannot be split
     3 | cpu0 activate F split
       |                 ^^^^^
-  hint: only an operation that calls lru_add_drain_all() can be split, where it waits for the work it queued: \
-drain all, lru_cache_disable and gup_longterm"""),
+  hint: only an operation another CPU can overtake can be split (where it waits or drops a lock): \
+drain all, lru_cache_disable, gup_longterm and sys_mlock"""),
     (D + "cpu0 { activate F; cpu1 { drain } }\n", """\
 c.fs:3:20: error: a thread block cannot be inside another thread block
     3 | cpu0 { activate F; cpu1 { drain } }

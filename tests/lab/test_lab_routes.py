@@ -57,7 +57,12 @@ def test_madvise_drains_its_cpu_first_in_the_model():
 
 def test_a_range_of_folios_is_one_mlock_of_a_contiguous_range():
     plan = text_plan("folio A anon zone=movable\nfolio B anon zone=movable\ncpu0 sys_mlock A B\n")
-    assert [(op.op, op.a, op.b) for op in plan.steps.values()] == [("mlock_onfault", 0, 2)]
+    assert [(op.op, op.a, op.b) for op in plan.steps.values()] == [("mlock", 0, 2)]
+
+
+def test_mlock_onfault_is_mlock2_without_the_populate_pass():
+    plan = text_plan("folio A anon zone=movable\ncpu0 sys_mlock A onfault\n")
+    assert [(op.op, op.a, op.b) for op in plan.steps.values()] == [("mlock_onfault", 0, 1)]
 
 
 @pytest.mark.parametrize("src, line, words", [

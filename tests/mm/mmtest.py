@@ -54,7 +54,7 @@ BATCH_SIZE = {name: v.batch_size for name, v in VARIANTS.items()}
 """PAGEVEC_SIZE / FOLIO_BATCH_SIZE per variant (test_variants.py checks the
 kernel's values: 15 in v5.18, 31 from 9cecde80aae0 in v6.9)."""
 
-FLAG_WORDS = {"locked", "touch", "write", "partial"}
+FLAG_WORDS = {"locked", "touch", "write", "partial", "onfault"}
 
 BIAS = 1024
 """GUP_PIN_COUNTING_BIAS."""

@@ -15,6 +15,9 @@ munlock it at removal; v6.7+ mlock small folios only at add and munlock any
 folio at removal.  A PMD split in a VM_LOCKED vma removes the PMD mapping
 (``folio_remove_rmap_pmd()`` in ``__split_huge_pmd_locked()``, mm/huge_memory.c)
 and so munlocks.
+
+The walk is tested alone, with mlock2(MLOCK_ONFAULT) (``onfault``): mlock(2)'s
+populate pass then touches the pages (test_engine_mlock_populate.py).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ def test_the_switch_follows_dc68badcede4():
 def test_mlock_of_a_large_folio_the_vma_maps_whole(variant):
     m = machine(variant)
     m.declare("L", "anon", order=4)
-    run(m, "cpu0 sys_mlock L")
+    run(m, "cpu0 sys_mlock L onfault")
     assert held(m, "L") == {"map (VM_LOCKED)": 1}       # mlock_fixup() set VM_LOCKED either way
     assert not pending(m)                                # a large folio never waits in a batch
     if handles_large(variant):
@@ -62,7 +65,7 @@ def test_mlock_of_a_large_folio_the_vma_maps_whole(variant):
 def test_mlock_skips_a_large_folio_not_mapped_whole_in_one_run(variant, maps):
     m = machine(variant)
     m.declare("L", "anon", order=3, vma_maps=maps)
-    run(m, "cpu0 sys_mlock L")
+    run(m, "cpu0 sys_mlock L onfault")
     assert mlocked(m, "L") == (False, False, "inactive_anon", 0)
     assert held(m, "L") == {"map (VM_LOCKED)": 1}
 
@@ -105,12 +108,12 @@ def test_range_covering_part_of_a_large_folio(variant):
     it munlocks it (v6.7+); part of the mapping stays VM_LOCKED."""
     m = machine(variant)
     m.declare("L", "anon", order=4)
-    run(m, "cpu0 sys_mlock L partial")
+    run(m, "cpu0 sys_mlock L partial onfault")
     assert f(m, "L").vma_maps == "part"
     assert mlocked(m, "L") == (False, False, "inactive_anon", 0)
     m2 = machine(variant)
     m2.declare("L", "anon", order=4)
-    run(m2, "cpu0 sys_mlock L")
+    run(m2, "cpu0 sys_mlock L onfault")
     assert f(m2, "L").mlocked == handles_large(variant)
     run(m2, "cpu0 sys_munlock L partial")
     assert held(m2, "L") == {"map (VM_LOCKED)": 1}
@@ -123,7 +126,7 @@ def test_pmd_mapped_thp(variant):
     folio in every release."""
     m = machine(variant)
     m.declare("P", "anon", order=9, vma_maps="pmd")
-    run(m, "cpu0 sys_mlock P")
+    run(m, "cpu0 sys_mlock P onfault")
     assert mlocked(m, "P") == (True, True, "unevictable", 1) and not pending(m)
     run(m, "cpu0 sys_munlock P")
     assert mlocked(m, "P") == (False, False, "inactive_anon", 0)
