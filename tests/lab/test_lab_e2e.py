@@ -1,5 +1,5 @@
 """End to end: boot the smallest Debian cloud kernel under QEMU and hold the
-model against it on B2 and one LRU-batch scenario.
+model against it on B2, one LRU-batch scenario and mlock(2)'s populate pass.
 
 Marked `lab` (excluded from the default run; `.ci/run` runs it with
 `-m lab`).  It fetches the kernel once into the cache directory.
@@ -27,7 +27,8 @@ def tools():
         pytest.skip(f"needs {', '.join(missing)} (.ci/run installs them)")
 
 
-@pytest.mark.parametrize("scenario", ["b2-will-deacon-pin-failure.fs", "lab/l5-drain-all.fs"])
+@pytest.mark.parametrize("scenario", ["b2-will-deacon-pin-failure.fs", "lab/l5-drain-all.fs",
+                                      "lab/l6-mlock-populate.fs"])
 def test_kernel_and_model_agree(tools, scenario, capsys):
     code = main(["lab", str(REPO / "scenarios" / scenario), "--debian", KERNEL, "--runs", "3"])
     out = capsys.readouterr().out
