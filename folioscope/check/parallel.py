@@ -293,7 +293,28 @@ def _balance(pool, sizes: list[int], least: int) -> int:
 # --- the transports ------------------------------------------------------------------
 
 
-class InlinePool:
+class _LocalPool:
+    """A level of the search over ``call``: each shard expands its frontier,
+    then decides the fingerprints it owns from every shard's batch for it."""
+
+    n: int
+    _batches: list | None
+
+    def call(self, method: str, args: list[tuple | None]) -> list:
+        raise NotImplementedError
+
+    def expand(self, depth: int) -> list[dict]:
+        results = self.call("expand", [(depth,)] * self.n)
+        self._batches = [batches for _, batches in results]
+        return [stats for stats, _ in results]
+
+    def decide(self) -> list:
+        batches, self._batches = self._batches, None
+        assert batches is not None
+        return self.call("decide", [tuple(b[owner] for b in batches) for owner in range(self.n)])
+
+
+class InlinePool(_LocalPool):
     """N shards in this process, one after another: the protocol without
     processes (tests, and the benchmark's measure of its overhead)."""
 
@@ -308,16 +329,6 @@ class InlinePool:
     def call_one(self, index: int, method: str, *args):
         return getattr(self.shards[index], method)(*args)
 
-    def expand(self, depth: int) -> list[dict]:
-        results = self.call("expand", [(depth,)] * self.n)
-        self._batches = [batches for _, batches in results]
-        return [stats for stats, _ in results]
-
-    def decide(self) -> list:
-        batches, self._batches = self._batches, None
-        assert batches is not None
-        return self.call("decide", [tuple(b[owner] for b in batches) for owner in range(self.n)])
-
     def close(self) -> None:
         self.shards = []
 
@@ -326,7 +337,7 @@ class InlinePool:
 
 
 
-class ProcessPool:
+class ProcessPool(_LocalPool):
     """N worker processes on this machine, each serving one Shard over a pipe.
 
     Forked where the platform can (the children share the parent's hash
@@ -366,16 +377,6 @@ class ProcessPool:
     def call_one(self, index: int, method: str, *args):
         self._conns[index].send((method, args))
         return _answer(self._conns[index], index)
-
-    def expand(self, depth: int) -> list[dict]:
-        results = self.call("expand", [(depth,)] * self.n)
-        self._batches = [batches for _, batches in results]
-        return [stats for stats, _ in results]
-
-    def decide(self) -> list:
-        batches, self._batches = self._batches, None
-        assert batches is not None
-        return self.call("decide", [tuple(b[owner] for b in batches) for owner in range(self.n)])
 
     def close(self) -> None:
         for conn in self._conns:

@@ -7,8 +7,8 @@ from collections import Counter
 
 from rich.text import Text
 
-from ..mm.state import DrainWorkLog
 from ..views.escape import escape
+from ..views.text import plain_value
 
 NARROW_BELOW = 100
 """Below this many columns the screen is narrow: no borders, holders on one
@@ -39,16 +39,8 @@ recolour or retitle the terminal, or break a line (``views.escape``)."""
 
 
 def plain(value: object) -> str:
-    """A flat-state value as users write it."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, DrainWorkLog):
-        value = tuple(value)
-    if isinstance(value, tuple):
-        return "[" + ", ".join(plain(v) for v in value) + "]"
-    return printable(str(value))
+    """A flat-state value as users write it, escaped for the screen."""
+    return printable(plain_value(value))
 
 
 def value_cell(new: object, old: object, changed: bool, arrow: bool = True) -> Text:

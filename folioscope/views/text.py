@@ -169,11 +169,11 @@ def _other_change(c: Change, deltas: bool) -> list[str]:
     if c.key.startswith("cpu"):
         if deltas:
             return [f"{c.key} {entries_change(_or_empty(c.old), _or_empty(c.new))}"]
-        return [f"{c.key} {_value(c.old or ())} → {_value(c.new or ())}"]
+        return [f"{c.key} {plain_value(c.old or ())} → {plain_value(c.new or ())}"]
     if c.key == "stats.drain_all_work":
         if deltas:
             return [f"{c.key} {_calls_change(_work(c.old), _work(c.new))}"]
-        return [f"{c.key} {_value(c.old)} → {_value(c.new)}"]
+        return [f"{c.key} {plain_value(c.old)} → {plain_value(c.new)}"]
     if c.key.startswith("stats.") or c.key == "lru_disable_count":
         return [f"{c.key} {value_text(c.key, c.old)} → {value_text(c.key, c.new)}"]
     return []
@@ -196,7 +196,7 @@ def _folio_change(field: str, c: Change) -> str | None:
         return "held by " + holders_text(tuple(_or_empty(c.new)))
     if field in ("order", "kind"):
         return None
-    return f"{field} {_value(c.old)} → {_value(c.new)}"
+    return f"{field} {plain_value(c.old)} → {plain_value(c.new)}"
 
 
 def entries_change(old: Sequence[str], new: Sequence[str]) -> str:
@@ -260,10 +260,11 @@ def value_text(key: str, value: object) -> str:
         return holders_text(as_tuple(value, key))
     if key.endswith(".flags"):
         return " ".join(as_tuple(value, key)) or "-"
-    return _value(value)
+    return plain_value(value)
 
 
-def _value(value: object) -> str:
+def plain_value(value: object) -> str:
+    """A flat-state value as users write it: ``[F, G]``, ``true``, ``-``."""
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -271,7 +272,7 @@ def _value(value: object) -> str:
     if isinstance(value, DrainWorkLog):
         value = tuple(value)
     if isinstance(value, tuple):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
+        return "[" + ", ".join(plain_value(v) for v in value) + "]"
     return str(value)
 
 
@@ -337,7 +338,7 @@ def _pending_by_cpu(state: FlatState) -> dict[str, list[str]]:
     for key, value in state.items():
         if key.startswith("cpu") and value:
             cpu, batch = key.split(".", 1)
-            pending.setdefault(cpu, []).append(f"{batch} {_value(value)}")
+            pending.setdefault(cpu, []).append(f"{batch} {plain_value(value)}")
     return pending
 
 
