@@ -31,7 +31,3 @@ def default_scenario() -> Path:
     """The scenario ``folioscope play`` opens by default."""
     return scenarios_dir() / DEFAULT_SCENARIO
 
-
-def bundled_scenarios() -> list[Path]:
-    """Every bundled scenario, sorted by name."""
-    return sorted(scenarios_dir().glob("*.fs"))
