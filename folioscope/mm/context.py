@@ -70,6 +70,22 @@ class _Depth:
         self.mm.depth -= 1
 
 
+class _Quiet:
+    """``mm.call``'s context with events off: nothing is logged, so nothing
+    is indented (one shared instance, nothing allocated per call)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_QUIET = _Quiet()
+
+
 class MM:
     """One step of the model: ``state`` under ``variant``, logging to ``events``
     (None: events off, nothing is formatted)."""
@@ -122,8 +138,10 @@ class MM:
                                      tuple(args.items())))
 
     def call(self, template: str, func: str | None = None, folio: str | None = None,
-             cpu: int | None = None, batch: str | None = None, **args: object) -> _Depth:
+             cpu: int | None = None, batch: str | None = None, **args: object) -> "_Depth | _Quiet":
         """Log a call; what is logged inside ``with`` it is indented under it."""
+        if self.events is None:
+            return _QUIET
         self.log(template, func, folio, cpu, batch, **args)
         # a new context each time: kept on the MM it would make a reference
         # cycle, and every step's MM would wait for the garbage collector
