@@ -31,6 +31,10 @@ has keys, if more) have been recorded since the last one."""
 
 FlatState = dict[str, object]
 
+CALM_RESULTS = frozenset({"ok", "waiting"})
+"""Results that are not a problem: ``waiting`` is where a ``split``
+statement asked its operation to stop."""
+
 
 def flat_tuple(state: FlatState, key: str) -> tuple:
     """``state[key]`` where the flat state holds a tuple: a folio's flags and

@@ -92,9 +92,12 @@ def sequence(new: tuple, old: tuple | None, empty: str = "·") -> Text:
 
 
 def result_style(result: str) -> str:
-    """Green for ok, yellow for a refusal, red for the failures."""
+    """Green for ok, cyan for a split's stop, yellow for a refusal, red for
+    the failures."""
     if result == "ok":
         return "green"
+    if result == "waiting":
+        return "bold cyan"
     if result in ("refused", "EBUSY"):
         return "bold yellow"
     return "bold red"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from ..replay.trace import Change, FlatState, Step, Trace, as_tuple
+from ..replay.trace import CALM_RESULTS, Change, FlatState, Step, Trace, as_tuple
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,8 +72,8 @@ class Frame:
 
 
 def is_attention(step: Step) -> bool:
-    """A result other than ``ok`` or an expectation that failed."""
-    return (step.index > 0 and step.result != "ok") or any(not o.ok for o in step.expects)
+    """A result other than ``ok`` (or a split's ``waiting``) or an expectation that failed."""
+    return (step.index > 0 and step.result not in CALM_RESULTS) or any(not o.ok for o in step.expects)
 
 
 class TraceIndex:

@@ -17,7 +17,7 @@ from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Button
 
-from ..replay.trace import Step
+from ..replay.trace import CALM_RESULTS, Step
 from .format import printable, result_style
 from .frames import Frame
 
@@ -170,7 +170,7 @@ def statement_line(frame: Frame) -> Text:
         bottom.append(text, style="bold")
         bottom.append(" → ")
         bottom.append(printable(step.result), style=result_style(step.result))
-        if step.result != "ok":
+        if step.result not in CALM_RESULTS:
             if result_expected(step):
                 bottom.append(" (expected)", style="green")
             else:

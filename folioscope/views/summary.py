@@ -15,7 +15,7 @@ import textwrap
 
 from .. import __version__
 from ..mm.variants import find_variant
-from ..replay.trace import FlatState, Trace, as_tuple, flat_tuple, holders_text
+from ..replay.trace import CALM_RESULTS, FlatState, Trace, as_tuple, flat_tuple, holders_text
 from . import text
 from .escape import escape
 
@@ -66,9 +66,10 @@ def _more(items: list, render_one) -> list[str]:
 
 
 def _results(trace: Trace) -> list[str]:
-    steps = [s for s in trace.steps[1:] if s.result != "ok"]
+    steps = [s for s in trace.steps[1:] if s.result not in CALM_RESULTS]
     if not steps:
-        return ["results: every step ok"]
+        split = sum(1 for s in trace.steps[1:] if s.result == "waiting")
+        return ["results: every step ok" + (f" ({split} stopped where `split` asked)" if split else "")]
     expected = trace.checked_results
     lines = [f"results not ok: {len(steps)}"]
 
@@ -117,7 +118,7 @@ def _folios_that_matter(trace: Trace, state: FlatState) -> list[str]:
     known = set(folios)
     named: dict[str, None] = {}
     for s in trace.steps[1:]:
-        if s.result != "ok":
+        if s.result not in CALM_RESULTS:
             named.update((a, None) for a in s.args if a in known)
     for o in trace.failed:
         named.update((w, None) for w in _NAME.findall(o.text) if w in known)

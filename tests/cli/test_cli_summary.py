@@ -66,3 +66,12 @@ def test_readme_shows_the_summary() -> None:
     assert "--summary" in readme
     shown = run_cli("trace", B2, "--summary").stdout.splitlines()[1:]   # all but the version line
     assert "\n".join(shown) in readme
+
+
+def test_a_split_statement_stopping_is_not_a_result_to_report(tmp_path) -> None:
+    """`waiting` is where the user's `split` asked the operation to stop."""
+    path = scenario(tmp_path, "folio F anon\ncpu0 sys_mlock F split\ncpu0 resume\n")
+    proc = run_cli("trace", path, "--summary")
+    assert proc.returncode == 0
+    assert "results: every step ok (1 stopped where `split` asked)" in proc.stdout
+    assert "not ok" not in proc.stdout

@@ -117,6 +117,17 @@ def test_an_expected_non_ok_result_is_marked_expected_not_failed():
     assert "→ ENOMEM ✗" in unexpected and "expected)" not in unexpected
 
 
+def test_a_split_statement_waiting_is_not_marked_as_a_failure():
+    from folioscope.dsl import parse_text
+    from folioscope.replay import run_scenario
+    from folioscope.tui.frames import is_attention
+
+    trace = run_scenario(parse_text("folio F anon\ncpu0 sys_mlock F split\ncpu0 resume\n", "s.fs"))
+    header = header_of(trace, 1)
+    assert "→ waiting" in header and "✗" not in header
+    assert not any(is_attention(step) for step in trace.steps)
+
+
 def header_of(trace: Trace, step: int, size=(120, 40)) -> str:
     async def script(pilot):
         return header_text(pilot.app)
