@@ -263,9 +263,10 @@ def _progress(scenario, runs: int, label: str):
     steps = planned_steps(scenario)
     cost = progress.Estimate(steps, runs)
     memory = progress.available_memory()
-    if memory is not None and cost.bytes > memory:
-        raise UsageError(f"{scenario.path} runs {cost.describe()}, more than the "
-                         f"{progress.size(memory)} available: it cannot finish; lower a repeat count")
+    if memory is not None and cost.least_bytes > memory:
+        raise UsageError(f"{scenario.path} runs {steps:,} steps, which need at least "
+                         f"{progress.size(cost.least_bytes)}, more than the {progress.size(memory)} "
+                         "available: it cannot finish; lower a repeat count")
     if cost.seconds > progress.WARN_AFTER:
         _say(f"folioscope: {scenario.path} runs {cost.describe()} (Ctrl-C stops it)")
     return progress.ProgressBar(steps * runs, label)

@@ -17,10 +17,16 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 STEP_SECONDS = 60e-6
-"""Time to run and record one step, rounded up from benchmarks/replay.py
-(about 40-50 µs on a 2-core machine with a few folios; more with many)."""
+"""Time to run and record one busy step, rounded up from benchmarks/replay.py
+(about 40-60 µs on a 2-core machine with a few folios; more with many).
+A step with nothing to do (a drain of empty batches) takes some 7 µs, so
+this bounds the time from above."""
 STEP_BYTES = 1400
-"""Memory a recorded step keeps (dsl/vocabulary.py MAX_STEPS: ~1.4 KB)."""
+"""Memory a recorded busy step keeps (benchmarks/replay.py: ~1.4 KB)."""
+STEP_BYTES_MIN = 300
+"""Memory even a step that changed nothing keeps (benchmarks/limits.py, a
+million cheap drains: ~315 bytes a step): a run is refused only when this
+much cannot fit, never on the busy-step bound."""
 WARN_AFTER = 10.0
 """Seconds of estimated run time above which the user is told before it starts."""
 SHOW_AFTER = 1.0
@@ -40,13 +46,18 @@ class Estimate:
 
     @property
     def bytes(self) -> int:
-        """Peak memory: one trace at a time is kept whole."""
+        """Peak memory if every step is busy: one trace at a time is kept whole."""
         return self.steps * STEP_BYTES
 
+    @property
+    def least_bytes(self) -> int:
+        """Memory the run needs even if no step does anything."""
+        return self.steps * STEP_BYTES_MIN
+
     def describe(self) -> str:
-        """``1,000,000 steps: about 1 min, 1.4 GB``."""
+        """``1,000,000 steps: up to about 1 min and 1.4 GB``."""
         runs = f" under {self.runs} variants" if self.runs > 1 else ""
-        return (f"{self.steps:,} steps{runs}: about {duration(self.seconds)}, "
+        return (f"{self.steps:,} steps{runs}: up to about {duration(self.seconds)} and "
                 f"{size(self.bytes)} of memory")
 
 
