@@ -87,7 +87,7 @@ def _step(trace: Trace, step: Step, times: int = 1) -> list[str]:
     if step.detail and not _told_by_events(step):
         lines.append(INDENT + f"{step.result}: {step.detail}")
     lines += [INDENT + event.line() + times_text(n) for event, n in runs(step.events)]
-    changed = change_lines(step.changes, deltas=True)
+    changed = change_lines(step.changes)
     if changed:
         lines.append(INDENT + "changed:")
         lines += [INDENT * 2 + c for c in changed]
@@ -132,13 +132,11 @@ def basename(path: str) -> str:
 # --- changes --------------------------------------------------------------------
 
 
-def change_lines(changes: tuple[Change, ...], deltas: bool = False) -> list[str]:
+def change_lines(changes: tuple[Change, ...]) -> list[str]:
     """What a step changed, grouped per folio, then batches, then counters.
-    A folio that appears is shown whole; one that is freed, in a word.
-    With ``deltas`` (the text trace), a batch change is the entries that came
-    and went (``+F -G``) and ``drain_all_work`` the calls added
-    (``+[cpu1]``); without, both values whole (``[] → [F]``: the TUI's form
-    until it moves to deltas)."""
+    A folio that appears is shown whole; one that is freed, in a word.  A
+    batch change is the entries that came and went (``+F -G``), and
+    ``drain_all_work`` the calls added (``+[cpu1]``)."""
     folios: dict[str, list[str]] = {}
     born: dict[str, dict[str, object]] = {}
     others: list[str] = []
@@ -158,22 +156,18 @@ def change_lines(changes: tuple[Change, ...], deltas: bool = False) -> list[str]
                 if text:
                     folios.setdefault(name, []).append(text)
         else:
-            others += _other_change(c, deltas)
+            others += _other_change(c)
     lines = [f"{name}: " + ", ".join(items) for name, items in folios.items()]
     lines += [f"new folio {folio_line(fields, name)}" for name, fields in born.items()]
     return lines + others
 
 
-def _other_change(c: Change, deltas: bool) -> list[str]:
+def _other_change(c: Change) -> list[str]:
     """A batch, counter or lru_disable_count change."""
     if c.key.startswith("cpu"):
-        if deltas:
-            return [f"{c.key} {entries_change(_or_empty(c.old), _or_empty(c.new))}"]
-        return [f"{c.key} {plain_value(c.old or ())} → {plain_value(c.new or ())}"]
+        return [f"{c.key} {entries_change(_or_empty(c.old), _or_empty(c.new))}"]
     if c.key == "stats.drain_all_work":
-        if deltas:
-            return [f"{c.key} {_calls_change(_work(c.old), _work(c.new))}"]
-        return [f"{c.key} {plain_value(c.old)} → {plain_value(c.new)}"]
+        return [f"{c.key} {_calls_change(_work(c.old), _work(c.new))}"]
     if c.key.startswith("stats.") or c.key == "lru_disable_count":
         return [f"{c.key} {value_text(c.key, c.old)} → {value_text(c.key, c.new)}"]
     return []
