@@ -14,13 +14,11 @@ from dataclasses import dataclass, field
 # /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h)
 KPF = {"referenced": 2, "dirty": 4, "lru": 5, "active": 6, "writeback": 8, "reclaim": 9,
        "swapbacked": 14, "unevictable": 18, "mlocked": 33}
-COMPARED_FLAGS = ("lru", "active", "referenced", "unevictable", "mlocked", "swapbacked")
+COMPARED_FLAGS = ("lru", "active", "referenced", "unevictable", "mlocked", "swapbacked", "dirty")
 """Flags held against the model, in the model's order (trace-format.md).
 Left out: writeback and reclaim (nothing the lab routes sets them; PG_reclaim
-is PG_readahead's bit) and dirty: the kernel moves a pte's dirty bit to the
-folio when it unmaps it (try_to_migrate_one: folio_mark_dirty if
-pte_dirty), and the model keeps no pte dirty bits, so every migrated
-anonymous folio would differ."""
+is PG_readahead's bit).  PG_dirty is compared: the model moves an anonymous
+pte's dirty bit to the folio when migration unmaps it (try_to_migrate_one)."""
 MOVE_BATCHES = ("lru_move_tail", "lru_deactivate_file", "lru_deactivate", "lru_lazyfree", "lru_activate")
 
 MLOCK_TAGS = {0: "munlock", 1: "lru", 2: "new"}   # mm/mlock.c: LRU_FOLIO 0x1, NEW_FOLIO 0x2

@@ -117,8 +117,12 @@ def migrate_folio_unmap(mm: MM, cpu: int, folio: Folio) -> Unmapped | None:
 
 
 def try_to_migrate_one(mm: MM, cpu: int, folio: Folio, locked: bool) -> None:
-    """try_to_migrate_one() for one PTE: folio_remove_rmap_pte() (munlock_folio()
-    for a VM_LOCKED vma, then mlock_drain_local()), then drop the map's reference."""
+    """try_to_migrate_one() for one PTE: the pte's dirty bit moves to the
+    folio, folio_remove_rmap_pte() (munlock_folio() for a VM_LOCKED vma,
+    then mlock_drain_local()), then the map's reference is dropped."""
+    if pte_dirty(folio) and not folio.dirty:
+        folio.dirty = True
+        mm.log("{func}({folio}): pte dirty → folio_mark_dirty", "try_to_migrate_one", folio.name)
     if locked:
         folio.locked_maps -= 1
         munlock_vma_folio(mm, cpu, folio)
@@ -126,6 +130,15 @@ def try_to_migrate_one(mm: MM, cpu: int, folio: Folio, locked: bool) -> None:
     else:
         folio.plain_maps -= 1
     folio_put(mm, folio)
+
+
+def pte_dirty(folio: Folio) -> bool:
+    """Whether the folio's ptes are dirty, as far as the model can tell: a
+    private anonymous page is mapped only once written (a read fault maps
+    the zero page), and MADV_FREE, which cleans its ptes, also clears
+    PG_swapbacked.  File and shmem ptes are taken as clean: the model has no
+    writes to them."""
+    return folio.kind == "anon" and folio.swapbacked
 
 
 def remove_migration_pte(mm: MM, cpu: int, folio: Folio, locked: bool) -> None:

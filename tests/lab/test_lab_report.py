@@ -50,7 +50,7 @@ def test_kernel_state_names_pfns_as_the_model_does():
     _, (state,) = kernel(AGENT_6_16)
     assert state["result"] == "ENOMEM"
     assert state["folio.F.refcount"] == 4
-    assert state["folio.F.flags"] == ("referenced", "unevictable", "mlocked", "swapbacked")
+    assert state["folio.F.flags"] == ("referenced", "unevictable", "mlocked", "swapbacked", "dirty")
     assert state["folio.F.list"] == "none" and state["folio.F.zone"] == "movable"
     assert state["cpu0.lru_add"] == ("F",)        # the scratch page 0x1234 is not a scenario folio
     assert state["cpu1.mlock"] == ("F:lru",)      # LRU_FOLIO tag

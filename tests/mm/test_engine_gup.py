@@ -191,12 +191,18 @@ def test_touch_write_marks_dirty(variant):
     m = machine(variant)
     m.declare("F", "anon", zone="movable")
     m.declare("G", "anon")
-    run(m, "cpu0 gup_longterm G touch write", "cpu0 gup_longterm F write")
+    m.declare("K", "anon")
+    run(m, "cpu0 gup_longterm G touch write", "cpu0 gup_longterm K write")
     assert f(m, "G").dirty and f(m, "G").referenced
-    assert not f(m, "F'").dirty                          # FOLL_WRITE alone does not dirty
-    m.declare("H", "anon", zone="movable")
+    assert not f(m, "K").dirty                           # FOLL_WRITE alone does not dirty
+    run(m, "cpu0 gup_longterm F write")                  # but migration does: the anon pte is dirty
+    assert f(m, "F'").dirty                              # (try_to_migrate_one: folio_mark_dirty)
+    m.declare("S", "shmem", zone="movable", mapped=1)
+    run(m, "cpu0 gup_longterm S write")
+    assert not f(m, "S'").dirty                          # a shmem pte the model never wrote is clean
+    m.declare("H", "shmem", zone="movable", mapped=1)
     run(m, "cpu0 gup_longterm H touch write")
-    assert f(m, "H'").dirty                              # dirtied, then copied to H'
+    assert f(m, "H'").dirty                              # dirtied by FOLL_TOUCH|FOLL_WRITE, copied to H'
 
 
 # --- migration pass structure (docs/model.md §2, migrate_passes) --------------------------

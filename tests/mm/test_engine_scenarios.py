@@ -27,8 +27,10 @@ def stats(m):
 def assert_migrated(m, old, *, mapped_holders, on_lru, list_name, extra_flags=(),
                     pins=1, cpu=0):
     """migrate_folio_move() (findings Q7): the old folio is freed; F' lives in ZONE_NORMAL, pinned, with
-    the mappings; it is on ``list_name`` if it was drained, else in the
-    pinning CPU's lru_add with PG_lru clear."""
+    the mappings (and, for anon, PG_dirty: try_to_migrate_one() moves the
+    written pte's dirty bit to the folio, folio_migrate_flags() copies it);
+    it is on ``list_name`` if it was drained, else in the pinning CPU's
+    lru_add with PG_lru clear."""
     new = old + "'"
     assert f(m, old).freed and f(m, old).refcount == 0 and f(m, old).list is None
     assert new in m.state.folios
@@ -69,7 +71,7 @@ def test_b1_ge_yang_cma_failure(variant):
         assert held(m, "F") == {"map": 1, "cpu0 lru_add": 1, "cpu1 lru_activate": 1}
         F = f(m, "F")
         assert (F.lru, F.list, F.isolated_by, F.pins, F.freed) == (False, None, None, 0, False)
-        assert flags(m, "F") == {"swapbacked"}
+        assert flags(m, "F") == {"swapbacked", "dirty"}   # try_to_migrate_one(): the anon pte's dirty bit
         assert "F'" not in m.state.folios
         assert stats(m) == {"drain_all_calls": 0, "drain_all_cpus": 0, "drain_all_work": (),
                             "local_drains": 0, "gup_attempts": 1}
@@ -84,7 +86,7 @@ def test_b1_ge_yang_cma_failure(variant):
     assert out.result == "ok"
     drained_at_head = variant in HEAD_DRAIN
     assert_migrated(m, "F", mapped_holders={"map": 1}, on_lru=drained_at_head,
-                    list_name="active_anon", extra_flags={"active", "swapbacked"})
+                    list_name="active_anon", extra_flags={"active", "swapbacked", "dirty"})
     local = {"v6.11": 0, "v6.14": 0, "will-v1": 0, "hugh-suggestion": 2,
              "v6.17": 1, "v6.18": 2, "hugh-portmanteau": 2}[variant]
     assert stats(m) == {"drain_all_calls": 1, "drain_all_cpus": 1, "drain_all_work": ((1,),),
@@ -215,7 +217,7 @@ def test_b6_small_folio_always_drains(variant):
     # the head-of-collect drain of the second attempt
     drained = variant == "v5.18" or variant in HEAD_DRAIN
     assert_migrated(m, "F", mapped_holders={"map": 1}, on_lru=drained,
-                    list_name="inactive_anon", extra_flags={"swapbacked"})
+                    list_name="inactive_anon", extra_flags={"swapbacked", "dirty"})
     s = stats(m)
     if group == "d":
         assert (s["drain_all_calls"], s["drain_all_work"]) == (1, ((2,),))
