@@ -21,6 +21,7 @@ or ``ray_backend.RayPool``.  ``--workers 1`` stays the in-process Explorer.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import dataclasses
 import multiprocessing
@@ -293,15 +294,16 @@ def _balance(pool, sizes: list[int], least: int) -> int:
 # --- the transports ------------------------------------------------------------------
 
 
-class _LocalPool:
+class _LocalPool(abc.ABC):
     """A level of the search over ``call``: each shard expands its frontier,
     then decides the fingerprints it owns from every shard's batch for it."""
 
     n: int
     _batches: list | None
 
+    @abc.abstractmethod
     def call(self, method: str, args: list[tuple | None]) -> list:
-        raise NotImplementedError
+        """``method(*args[i])`` on shard i (None: not on that shard), in order."""
 
     def expand(self, depth: int) -> list[dict]:
         results = self.call("expand", [(depth,)] * self.n)
